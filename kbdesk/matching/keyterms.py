@@ -1,0 +1,61 @@
+"""Key-term selection for ticket matching: the few query terms worth searching for."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh.searching import Searcher
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """One analysed query term: its (title-weighted) count in the ticket and its idf."""
+
+    text: str
+    count: float
+    idf: float
+    in_title: bool
+    df: int
+
+    @property
+    def weight(self) -> float:
+        """The term's tf-idf weight in the ticket."""
+        return (1.0 + math.log(self.count)) * self.idf if self.count >= 1 else self.count * self.idf
+
+
+def tokens(searcher: Searcher, field: str, text: str) -> list[str]:
+    """Analyse text with the index's analyzer for field, as index terms."""
+    if not text:
+        return []
+    return list(searcher.schema[field].process_text(text, mode="index"))
+
+
+def key_terms(
+    searcher: Searcher,
+    title: str,
+    body: str,
+    *,
+    limit: int = 25,
+    title_weight: float = 3.0,
+    max_df_ratio: float = 0.25,
+) -> list[KeyTerm]:
+    """The limit terms of title and body with the highest tf-idf, title occurrences counted up."""
+    title_tokens = tokens(searcher, "title", title)
+    tf: Counter[str] = Counter(tokens(searcher, "body", body))
+    for token in title_tokens:
+        tf[token] += title_weight
+    n_docs = max(searcher.doc_count_all(), 1)
+    in_title = set(title_tokens)
+    found: list[KeyTerm] = []
+    for text, count in tf.items():
+        if len(text) < 2:
+            continue
+        df = max(searcher.doc_frequency("title", text), searcher.doc_frequency("body", text))
+        if df == 0 or df > max_df_ratio * n_docs:
+            continue
+        idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        found.append(KeyTerm(text, count, idf, text in in_title, df))
+    found.sort(key=lambda k: (-k.weight, k.text))
+    return found[:limit]
