@@ -14,6 +14,8 @@ BLUEPRINTS = [
     "kbdesk.web.views:bp",
     "kbdesk.accounts.views:bp",
     "kbdesk.customers.views:bp",
+    "kbdesk.kb.views:bp",
+    "kbdesk.search.views:bp",
     "kbdesk.api.blueprint:bp",
 ]
 
@@ -21,6 +23,9 @@ BLUEPRINTS = [
 MODEL_MODULES = [
     "kbdesk.customers.models",
     "kbdesk.accounts.models",
+    "kbdesk.kb.models",
+    "kbdesk.tickets.models",
+    "kbdesk.tickets.search_docs",
 ]
 
 
@@ -55,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    # A request carrying the largest allowed attachment, plus form fields, must get through.
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"] or 0,
+                                           app.config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024)
 
     load_models()
     db.init_app(app)

@@ -37,8 +37,7 @@ def init_command():
     from kbdesk import migrate
 
     migrate.upgrade(current_app)
-    for hook in INIT_HOOKS:
-        hook(current_app)
+    run_init_hooks(current_app)
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
     click.echo("Database upgraded to head.")
 
@@ -155,8 +154,7 @@ def demo_command(host, port, no_serve):
     from kbdesk import demo, migrate
 
     migrate.upgrade(current_app)
-    for hook in INIT_HOOKS:
-        hook(current_app)
+    run_init_hooks(current_app)
     logins = demo.load(current_app)
     db.session.commit()
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
@@ -169,8 +167,22 @@ def demo_command(host, port, no_serve):
 
 
 # Features append callables run by `init` and `demo` (e.g. create the search index).
-INIT_HOOKS: list = []
-FEATURE_GROUPS: list[str] = []
+INIT_HOOKS: list = ["kbdesk.search.indexing:ensure_index"]
+FEATURE_GROUPS: list[str] = [
+    "kbdesk.search.cli:search_group",
+    "kbdesk.kb.cli:kb_group",
+]
+
+
+def run_init_hooks(app: Flask) -> None:
+    """Run what `init` needs from each feature (hooks are "module:function" or callables)."""
+    import importlib
+
+    for hook in INIT_HOOKS:
+        if isinstance(hook, str):
+            module, _, attr = hook.partition(":")
+            hook = getattr(importlib.import_module(module), attr)
+        hook(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -12,6 +12,7 @@ from kbdesk.accounts.models import Team, User
 from kbdesk.customers import services as customers
 from kbdesk.customers.models import Application, Contact, Customer
 from kbdesk.extensions import db
+from kbdesk.kb.importer import demo_hook as kb_demo_hook
 
 PASSWORD = "demo-pass-2026"
 
@@ -86,7 +87,9 @@ TEAMS = [
 ]
 
 # Features append callables taking (app, admin) that load their own demo data idempotently.
-DEMO_HOOKS: list = []
+DEMO_HOOKS: list = [
+    kb_demo_hook,  # knowledge/*.md
+]
 
 
 def _admin() -> User:

@@ -6,7 +6,9 @@ import importlib
 
 from kbdesk.extensions import huey
 
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "kbdesk.search.indexing",
+]
 
 
 def load_tasks() -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from kbdesk import create_app, migrate  # noqa: E402
+from kbdesk.cli import run_init_hooks  # noqa: E402
 from kbdesk.config import normalise_db_url  # noqa: E402
 from kbdesk.extensions import db as _db  # noqa: E402
 from tests import factories  # noqa: E402
@@ -78,8 +79,7 @@ def app(tmp_path, pg_url):
     with app.app_context():
         _db.create_all()
         migrate.stamp(app)
-        for hook in INIT_HOOKS():
-            hook(app)
+        run_init_hooks(app)
     yield app
     with app.app_context():
         _db.session.remove()
@@ -88,12 +88,6 @@ def app(tmp_path, pg_url):
             with _db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         _db.engine.dispose()
-
-
-def INIT_HOOKS():  # noqa: N802
-    from kbdesk.cli import INIT_HOOKS as hooks
-
-    return hooks
 
 
 @pytest.fixture

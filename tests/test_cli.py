@@ -6,10 +6,13 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, inspect, select
 
 from kbdesk.accounts.models import ApiToken, Team, User
+from kbdesk.config import normalise_db_url
 from kbdesk.customers.models import Application, Contact, Customer
+from tests.conftest import PG_BASE, drop_pg_database, make_pg_database
 
 
 def test_user_add_and_token_create(runner, db, users):
@@ -63,14 +66,32 @@ def test_demo_loads_once(runner, db):
     assert (count(Customer), count(User), count(Team)) == snapshot
 
 
-def test_init_in_a_subprocess(tmp_path):
-    """`kbdesk init` as a real console script creates the data directory and schema."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    if request.param == "sqlite":
+        yield None
+        return
+    if not PG_BASE:
+        pytest.skip("PostgreSQL run not requested (KBDESK_TEST_DATABASE_URL)")
+    url = make_pg_database(PG_BASE)
+    yield url
+    drop_pg_database(url)
+
+
+def test_init_in_a_subprocess(tmp_path, database_url):
+    """`kbdesk init` as a real console script creates the data directory, schema and index."""
     data = tmp_path / "data"
     env = {**os.environ, "KBDESK_DATA_DIR": str(data)}
     env.pop("KBDESK_DATABASE_URL", None)
+    if database_url:
+        env["KBDESK_DATABASE_URL"] = database_url
     exe = os.path.join(os.path.dirname(sys.executable), "kbdesk")
     out = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert (data / "kbdesk.db").exists() and (data / "secret_key").exists()
+    assert (data / "secret_key").exists() and (data / "index").is_dir()
+    assert (data / "kbdesk.db").exists() == (database_url is None)
+    engine = create_engine(normalise_db_url(database_url or f"sqlite:///{data / 'kbdesk.db'}"))
+    assert {"customers", "users", "tickets", "alembic_version"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
     again = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0

@@ -18,7 +18,13 @@ csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Route modules add themselves to bp; listed here so they load with the blueprint.
-ROUTE_MODULES = ["kbdesk.api.openapi", "kbdesk.api.accounts", "kbdesk.api.customers"]
+ROUTE_MODULES = [
+    "kbdesk.api.openapi",
+    "kbdesk.api.accounts",
+    "kbdesk.api.customers",
+    "kbdesk.api.articles",
+    "kbdesk.api.search",
+]
 
 
 @dataclass

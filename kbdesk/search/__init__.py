@@ -1,0 +1,1 @@
+"""Full-text search over articles, configuration notes and tickets (see engine.py)."""

@@ -10,11 +10,13 @@ Running the same function at index and query time is what makes it consistent.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import Token, Tokenizer
 
 # Version numbers stay whole ("2.4.1"); everything else splits into words, so
 # "example" finds "www.example.com". No wildcard characters.
@@ -23,19 +25,22 @@ WORD_PATTERN = r"\d+(?:\.\d+)+|\w+"
 # Letters NFKD does not decompose.
 _EXTRA_FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i"})
 
-# Kept small on purpose: high-frequency function words only, folded. Words such as
-# "not"/"ne" stay searchable phrases' noise; "error", "chyba" stay meaningful.
+# Function words only, folded. Kept modest: "down", "off", "error", "chyba" stay
+# searchable. Very common words cost the most to rank and narrow nothing in an AND.
 STOP_WORDS = frozenset(
     """
-    a an and are as at be been but by for from has have if in into is it its of on or
-    so such than that the their then there these they this to was were will with
-    i you we he she me my our your do does did can could would should
-    aby ale ani ano az bude budou by byl byla byli bylo byt ci co do i jak jako je jeho
-    jej jeji jejich jen jeste ji jiz jsem jsi jsme jsou jste k kam kde kdo kdyz ke
-    ktera ktere kteri ktery ma mate mi mu muze na nad nam nas ne nebo neni nez o od
-    on ona oni ono pak po pod pokud pro proc proto protoze pri s se si sve ta tak take
-    tam te tedy ten tento teto tim to tohle toho tom tomto tu tuto ty u uz v ve vsak z
-    za ze
+    a about after again all also an and any are as at be because been before both but
+    by can could did do does each few for from further had has have he her here his how
+    i if in into is it its just me more most my no nor not now of on once only or other
+    our own same she should so some such than that the their them then there these they
+    this those through to too until very was we were what when where which while who
+    whom why will with would you your
+    aby ale ani ano az bez bude budou by byl byla byli bylo byt ci co do i jak jako je
+    jeho jej jeji jejich jen jeste ji jiz jsem jsi jsme jsou jste k kam kde kdo kdyz ke
+    ktera ktere kteri ktery kvuli ma mate mezi mi mu muze na nad nam nas ne nebo neni
+    nez o od on ona oni ono pak po pod podle pokud pred pres pri pro proc proto protoze
+    s se si sve ta tak take tam te tedy ten tento teto tim to tohle toho tom tomto tu
+    tuto ty u uz v ve vsak z za ze
     """.split()
 )
 
@@ -125,41 +130,157 @@ def normalize(token: str) -> str:
     return stem(folded)
 
 
-class FoldStemFilter(Filter):
-    """Lowercase, fold, drop stop words and stem, through one cached call per token."""
+class FoldStemTokenizer(Tokenizer):
+    """Words -> lowercase -> fold -> stop words -> stem, in one pass (one cached call a word)."""
 
     is_morph = True
 
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
-    def __call__(self, tokens):
-        for t in tokens:
-            text = normalize(t.text)
-            if text:
-                t.text = text
-                t.stopped = False
-                yield t
-            elif not t.removestops:
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches = _WORD_RE.finditer(value) if tokenize else [_Whole(value)]
+        for pos, m in enumerate(matches):
+            word = m.group()
+            text = normalize(word)
+            if not text:
+                if removestops:
+                    continue
                 t.stopped = True
-                yield t
+                text = fold(word)
+            else:
+                t.stopped = False
+            t.text = text
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = word
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + m.start()
+                t.endchar = start_char + m.end()
+            yield t
 
 
-def make_analyzer():
-    """The analyzer for every text field (index and query)."""
-    return RegexTokenizer(WORD_PATTERN) | FoldStemFilter()
+class _Whole:
+    # Stands in for a regex match when the caller asks for no tokenizing.
+    def __init__(self, value):
+        self.value = value
 
+    def group(self):
+        return self.value
 
-ANALYZER = make_analyzer()
+    def start(self):
+        return 0
+
+    def end(self):
+        return len(self.value)
+
 
 _WORD_RE = re.compile(WORD_PATTERN)
 
+ANALYZER = FoldStemTokenizer()
+
 
 def terms(text: str) -> list[str]:
-    """Index terms of a text, in order, duplicates kept (for queries and highlighting)."""
-    out = []
-    for m in _WORD_RE.finditer(text):
-        t = normalize(m.group())
-        if t:
-            out.append(t)
-    return out
+    """Index terms of a text in order, duplicates kept; the same terms ANALYZER yields."""
+    return [t for t in map(normalize, _WORD_RE.findall(text)) if t]
+
+
+# -- Queries as people type them ------------------------------------------------------
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 12
+_FIELD_PREFIX = re.compile(r"^[A-Za-z_]+:")
+
+
+@dataclass
+class ParsedQuery:
+    """Index terms to find (with the word as typed, for "did you mean"), and to exclude."""
+
+    words: list[tuple[str, str]]  # (index term, word as typed), de-duplicated, in order
+    exclude: list[str]
+    any_mode: bool  # the user wrote OR: any word may match
+
+
+def parse_query(qstring: str) -> ParsedQuery:
+    """People's syntax: words (all must match), `-word`/`NOT word` to exclude, `OR`.
+
+    Anything else (quotes, brackets, `field:`, `*`) is read as plain words, so no
+    query string can fail; field prefixes are dropped so nobody can aim at a field.
+    """
+    words: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    exclude: list[str] = []
+    any_mode = negate_next = False
+    for chunk in (qstring or "")[:MAX_QUERY_CHARS].split():
+        if chunk == "OR":
+            any_mode = True
+            continue
+        if chunk in ("AND", "&&"):
+            continue
+        if chunk == "NOT":
+            negate_next = True
+            continue
+        negate = negate_next or (chunk.startswith("-") and len(chunk) > 1)
+        negate_next = False
+        chunk = _FIELD_PREFIX.sub("", chunk.lstrip("-+"))
+        for word in _WORD_RE.findall(chunk):
+            term = normalize(word)
+            if not term:
+                continue
+            if negate:
+                exclude.append(term)
+            elif term not in seen and len(words) < MAX_QUERY_TERMS:
+                seen.add(term)
+                words.append((term, word))
+    return ParsedQuery(words, exclude, any_mode)
+
+
+# -- Snippets -------------------------------------------------------------------------
+
+SNIPPET_CHARS = 220
+
+
+def highlight(text: str, wanted: set[str], width: int = SNIPPET_CHARS) -> str:
+    """HTML snippet: everything escaped, words whose index term is in `wanted` in <mark>."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    # A stem keeps all but the last two letters of the folded word, so a prefix test
+    # skips stemming the words that cannot match (most of them).
+    prefixes = tuple({t[:max(1, len(t) - 2)] for t in wanted})
+    spans = [m.span() for m in _WORD_RE.finditer(text)
+             if fold(m.group()).startswith(prefixes) and normalize(m.group()) in wanted]
+    start = 0
+    if spans:
+        # The window holding the most matches (two pointers over the match starts),
+        # with some context before its first match.
+        best, count, j = 0, 0, 0
+        for i, (s, _) in enumerate(spans):
+            while spans[j][0] < s - width + 40:
+                j += 1
+            if i - j + 1 > count:
+                best, count = j, i - j + 1
+        start = max(0, min(spans[best][0] - 40, len(text) - width))
+        if start:  # begin at a word
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < spans[best][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):  # end at a word
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    out = ["…"] if start else []
+    pos = start
+    for s, e in spans:
+        if s >= start and e <= end:
+            out.append(html.escape(text[pos:s]))
+            out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+            pos = e
+    out.append(html.escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)

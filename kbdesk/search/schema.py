@@ -5,11 +5,16 @@ Field names are shared with the matching code; keep them stable.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 
-from .analysis import ANALYZER
+from .analysis import ANALYZER, terms
 
 KINDS = ("article", "config", "ticket")
 FACET_FIELDS = ("kind", "customer", "application", "tags", "language")
@@ -22,6 +27,73 @@ ID_FIELDS = ("kind", "customer", "application", "component", "visibility", "lang
 STORED_BODY_CHARS = 2000
 
 
+class FastFrequency(Frequency):
+    """Frequency postings whose indexing counts terms() in C instead of token by token.
+
+    terms() yields exactly what ANALYZER yields, so queries (which use ANALYZER)
+    agree with the index; this only removes Whoosh's per-token overhead at build time.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        fb = self.field_boost
+        return ((w, n, n * fb, pack_uint(n))
+                for w, n in Counter(terms(value)).items())
+
+
+class LengthsReader(W3PerDocReader):
+    """Per-document reader that loads each field-length column once, as bytes.
+
+    Whoosh asks for one document's field length per posting while writing a segment
+    and per document while scoring; for fields without lengths (ID, KEYWORD) it even
+    stats the column file every time. Reading each column whole cut commits by about a
+    third, and the search engine scores from these bytes directly.
+    """
+
+    _TABLE = [None] + [byte_to_length(b) for b in range(1, 256)]
+
+    def length_bytes(self, fieldname: str) -> bytes:
+        """One length byte per document (b"" for a field without lengths)."""
+        cache = self.__dict__.setdefault("_kb_lengths", {})
+        lengths = cache.get(fieldname)
+        if lengths is None:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = b""
+            if reader is not None:
+                try:  # the column is one byte per document: read it whole
+                    lengths = reader._dbfile.get(reader._basepos, reader._count)
+                except AttributeError:  # another column layout: go through the API
+                    lengths = bytes(reader.load())
+                lengths = bytes(lengths).ljust(self._doccount, b"\0")
+            cache[fieldname] = lengths
+        return lengths
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.length_bytes(fieldname)
+        if not lengths:
+            return default
+        return self._TABLE[lengths[docnum]] if docnum < len(lengths) else None
+
+
+class Codec(W3Codec):
+    """Whoosh's W3 format with the faster length reader (stored in the index TOC by
+    class name: keep this name and module, or old indexes read as corrupt)."""
+
+    def __init__(self, compression: int = 0, blocklimit: int = 1024, **kwargs):
+        # compression=0: zlib on every posting block cost build and query time for
+        # about a quarter more disk. blocklimit=1024 (Whoosh: 128): the search engine
+        # reads whole posting lists, never skips inside one, and pays per block read.
+        super().__init__(compression=compression, blocklimit=blocklimit, **kwargs)
+
+    def per_document_reader(self, storage, segment):
+        return LengthsReader(storage, segment)
+
+
+def _text_field(**kwargs) -> TEXT:
+    field = TEXT(analyzer=ANALYZER, phrase=False, **kwargs)
+    field.format = FastFrequency(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> Schema:
     """The schema of the search index."""
     # phrase=False: no positions. Nobody searches phrases here, and positions cost
@@ -30,11 +102,10 @@ def build_schema() -> Schema:
         docid=ID(stored=True, unique=True, sortable=True),
         kind=ID(stored=True, sortable=True),
         obj_id=STORED(),
-        title=TEXT(analyzer=ANALYZER, phrase=False, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=ANALYZER, phrase=False),
-        # Stored-only prefix of body, for snippets (the full body is indexed, not stored).
-        excerpt=STORED(),
-        internal=TEXT(analyzer=ANALYZER, phrase=False),
+        title=_text_field(stored=True, field_boost=2.0),
+        # Stored as a prefix only (to_fields passes _stored_body), for snippets.
+        body=_text_field(stored=True),
+        internal=_text_field(),
         tags=KEYWORD(commas=True, lowercase=True, sortable=True),
         customer=ID(sortable=True),
         application=ID(sortable=True),
@@ -48,14 +119,17 @@ def build_schema() -> Schema:
     )
 
 
-def _epoch(value) -> int:
+def epoch(value) -> int:
+    """Whole epoch seconds from a datetime (naive means UTC), date, number or None (0)."""
     if value is None or value == "":
         return 0
     if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
         return int(value.timestamp())
     if isinstance(value, date):
-        return int(datetime(value.year, value.month, value.day).timestamp())
-    return int(value)
+        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
+    return int(float(value))
 
 
 def _text(value) -> str:
@@ -86,11 +160,11 @@ def to_fields(doc: dict) -> dict:
         "obj_id": int(obj_id) if str(obj_id).isdigit() else obj_id,
         "title": _text(doc.get("title")),
         "body": body,
-        "excerpt": body[:STORED_BODY_CHARS],
+        "_stored_body": body[:STORED_BODY_CHARS],
         "internal": _text(doc.get("internal")),
         "tags": _tags(doc.get("tags")),
-        "created": _epoch(doc.get("created")),
-        "updated": _epoch(doc.get("updated")),
+        "created": epoch(doc.get("created")),
+        "updated": epoch(doc.get("updated")),
     }
     for name in ID_FIELDS[1:]:
         value = doc.get(name)

@@ -67,8 +67,10 @@ def init_app(app: Flask) -> None:
     def start_request():
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
         g.started = time.perf_counter()
-        # Flask-Babel caches the locale on the app context, which may outlive one request.
+        # Flask-Babel and Flask-Login cache on the app context, which may outlive one
+        # request (tests, CLI-driven requests): start each request fresh.
         refresh()
+        g.pop("_login_user", None)
 
     @app.after_request
     def finish_request(response):
