@@ -40,6 +40,12 @@ def article_url(article: Article) -> str:
         return f"/kb/{article.id}"
 
 
+def _can_read(actor, article: Article) -> bool:
+    from kbdesk.kb.services import can_read
+
+    return can_read(actor, article)
+
+
 indexing.register(Article, kinds=("article", "config"), docid=article_docid,
                   document=article_document, url=article_url,
-                  load_options=(selectinload(Article.tag_rows),))
+                  load_options=(selectinload(Article.tag_rows),), visible=_can_read)

@@ -135,22 +135,22 @@ def apply_changes(items: list[list]) -> None:
 
 
 def all_documents(batch: int = 500) -> Iterable[dict]:
-    """Every searchable row as a document, streamed in batches."""
-    for name, spec in REGISTRY.items():
-        last = 0
-        while True:
-            rows = db.session.scalars(
-                select(spec.model).where(spec.model.id > last).order_by(spec.model.id)
-                .limit(batch).options(*spec.load_options)).all()
-            if not rows:
-                break
-            for obj in rows:
-                doc = spec.document(obj)
-                if doc is not None:
-                    yield doc
-            last = rows[-1].id
-            db.session.expunge_all()
-        del name
+    """Every searchable row as a document, streamed in batches from a session of its own."""
+    with Session(db.engine) as session:
+        for spec in REGISTRY.values():
+            last = 0
+            while True:
+                rows = session.scalars(
+                    select(spec.model).where(spec.model.id > last).order_by(spec.model.id)
+                    .limit(batch).options(*spec.load_options)).all()
+                if not rows:
+                    break
+                for obj in rows:
+                    doc = spec.document(obj)
+                    if doc is not None:
+                        yield doc
+                last = rows[-1].id
+                session.expunge_all()  # keeps memory flat on big rebuilds
 
 
 def count_rows() -> int:

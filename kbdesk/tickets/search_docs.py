@@ -27,8 +27,24 @@ def ticket_document(ticket: Ticket) -> dict:
     }
 
 
+def _url(ticket: Ticket) -> str:
+    try:
+        return url_for("tickets.detail", number=ticket.number)
+    except Exception:  # no tickets pages registered, or no request
+        return f"/tickets/{ticket.number}"
+
+
+def _visible(actor, ticket: Ticket) -> bool:
+    if actor.is_staff:
+        return True
+    if ticket.customer_id != actor.customer_id:
+        return False
+    return actor.customer.portal_sees_all or ticket.reporter_user_id == actor.id
+
+
 register(
     Ticket, kinds=("ticket",), docid=lambda t: f"ticket:{t.id}", document=ticket_document,
-    url=lambda t: url_for("tickets.detail", number=t.number),
+    url=lambda t: _url(t),
     load_options=(selectinload(Ticket.messages), selectinload(Ticket.attachments)),
+    visible=lambda actor, t: _visible(actor, t),
 )
