@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "kbdesk.web.views:bp",
     "kbdesk.accounts.views:bp",
     "kbdesk.customers.views:bp",
+    "kbdesk.tickets.views:bp",
     "kbdesk.kb.views:bp",
     "kbdesk.search.views:bp",
     "kbdesk.api.blueprint:bp",

@@ -22,6 +22,7 @@ ROUTE_MODULES = [
     "kbdesk.api.openapi",
     "kbdesk.api.accounts",
     "kbdesk.api.customers",
+    "kbdesk.api.tickets",
     "kbdesk.api.articles",
     "kbdesk.api.search",
 ]
