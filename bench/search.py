@@ -1,13 +1,16 @@
 """Benchmark the search core: rebuild rate and query latency on N documents.
 
-    .venv/bin/python bench/search.py [--docs 100000] [--queries 200] [--procs 2] [--path DIR]
+    .venv/bin/python bench/search.py [--docs 100000] [--queries 200]
+        [--procs 2] [--limitmb 640] [--path DIR [--reuse]] [--seed 7]
 
 Documents are the real OpenOffice bug reports (/work/shared/data/matching/openoffice.jsonl)
 and the Markdown knowledge base (knowledge/*.md), repeated with new ids until there are N,
 spread over 40 customers as tickets, articles (public, customer-only, internal, drafts)
 and configuration notes. Queries are 1, 2 and 3 words taken from real titles, run as a
-customer user (visibility filter) and as staff, with facets, as the search page asks.
-Prints figures; asserts nothing.
+customer user (visibility filter) and as staff, with facets, as the search page asks;
+each query is new to the process, so first-use costs (reading postings) are included.
+Prints figures; asserts nothing. The machine may be shared: the "cpu" column is the
+search thread's own CPU time, which other processes do not inflate.
 """
 
 from __future__ import annotations

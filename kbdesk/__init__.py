@@ -17,6 +17,9 @@ BLUEPRINTS = [
     "kbdesk.tickets.views:bp",
     "kbdesk.kb.views:bp",
     "kbdesk.search.views:bp",
+    "kbdesk.mail.views:bp",
+    "kbdesk.sla.views:bp",
+    "kbdesk.monitor.views:bp",
     "kbdesk.api.blueprint:bp",
 ]
 
@@ -27,6 +30,9 @@ MODEL_MODULES = [
     "kbdesk.kb.models",
     "kbdesk.tickets.models",
     "kbdesk.tickets.search_docs",
+    "kbdesk.mail.models",
+    "kbdesk.sla.models",
+    "kbdesk.monitor.models",
 ]
 
 

@@ -171,6 +171,8 @@ INIT_HOOKS: list = ["kbdesk.search.indexing:ensure_index"]
 FEATURE_GROUPS: list[str] = [
     "kbdesk.search.cli:search_group",
     "kbdesk.kb.cli:kb_group",
+    "kbdesk.mail.cli:mail_group",
+    "kbdesk.monitor.cli:group",
 ]
 
 

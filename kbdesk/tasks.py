@@ -50,8 +50,7 @@ def app_task(**options):
     """A Huey task that takes ids, runs in its own app context and commits once."""
 
     def decorate(fn):
-        name = f"{fn.__module__}.{fn.__name__}"
-        return huey.task(name=name, **options)(_in_app_context(fn))
+        return huey.task(**options)(_in_app_context(fn))
 
     return decorate
 
@@ -60,8 +59,7 @@ def app_periodic_task(validate_datetime, **options):
     """A periodic Huey task with the same guarantees as app_task."""
 
     def decorate(fn):
-        name = f"{fn.__module__}.{fn.__name__}"
-        return huey.periodic_task(validate_datetime, name=name, **options)(_in_app_context(fn))
+        return huey.periodic_task(validate_datetime, **options)(_in_app_context(fn))
 
     return decorate
 

@@ -8,6 +8,9 @@ from kbdesk.extensions import huey
 
 TASK_MODULES: list[str] = [
     "kbdesk.search.indexing",
+    "kbdesk.mail.tasks",
+    "kbdesk.sla.tasks",
+    "kbdesk.monitor.tasks",
 ]
 
 

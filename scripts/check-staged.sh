@@ -8,5 +8,10 @@ rm -rf "$wt"; git -C "$repo" worktree prune
 git -C "$repo" worktree add -q --detach "$wt" HEAD
 git -C "$repo" diff --cached --binary | (cd "$wt" && git apply --allow-empty --index)
 cd "$wt"
-"$repo/.venv/bin/ruff" check kbdesk tests bench migrations
-"$repo/.venv/bin/python" -m pytest -q -x -p no:cacheprovider "$@"
+# A venv of its own whose editable install points at the worktree: the main venv's
+# editable finder would quietly import uncommitted modules from the main tree.
+venv=${CHECK_VENV:-/tmp/kbcheck-venv}
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q -e ".[test]" 2>/dev/null
+"$venv/bin/ruff" check kbdesk tests bench migrations
+"$venv/bin/python" -m pytest -q -x -p no:cacheprovider "$@"

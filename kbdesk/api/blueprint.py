@@ -25,6 +25,8 @@ ROUTE_MODULES = [
     "kbdesk.api.tickets",
     "kbdesk.api.articles",
     "kbdesk.api.search",
+    "kbdesk.sla.api",
+    "kbdesk.monitor.api",
 ]
 
 

@@ -7,6 +7,7 @@ from flask import request
 from kbdesk.api.blueprint import actor, bp, iso, json_body, page, page_args, route
 from kbdesk.errors import ValidationError
 from kbdesk.extensions import db
+from kbdesk.sla.services import sla_json
 from kbdesk.tickets import links as link_service
 from kbdesk.tickets import services
 from kbdesk.tickets.attachments import (
@@ -67,6 +68,7 @@ def ticket_json(t, viewer) -> dict:
         "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
         "first_response_at": iso(t.first_response_at), "resolved_at": iso(t.resolved_at),
         "closed_at": iso(t.closed_at),
+        "sla": sla_json(t),
     }
     if viewer.is_staff:
         out["watchers"] = [_person(w.user) for w in t.watchers]

@@ -46,6 +46,10 @@ STOP_WORDS = frozenset(
 
 _MIN_STEM_LEN = 3  # never stem words this short ("vs", "db", "ie")
 
+# Bump when folding, stop words or stemming change: an index built with another
+# version then reads as corrupt, and is rebuilt, instead of silently missing words.
+ANALYSIS_VERSION = 1
+
 
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
@@ -134,6 +138,9 @@ class FoldStemTokenizer(Tokenizer):
     """Words -> lowercase -> fold -> stop words -> stem, in one pass (one cached call a word)."""
 
     is_morph = True
+
+    def __init__(self):
+        self.version = ANALYSIS_VERSION  # pickled with the index schema
 
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__

@@ -23,16 +23,17 @@ class Queue:
 
 
 QUEUES = (
-    Queue("mine", N_("Mine"), "severity"),
-    Queue("team", N_("My teams"), "severity"),
-    Queue("unassigned", N_("Unassigned"), "created"),
-    Queue("open", N_("All open"), "-created"),
+    # Work queues put the nearest SLA due time first (escalated tickets before all).
+    Queue("mine", N_("Mine"), "due"),
+    Queue("team", N_("My teams"), "due"),
+    Queue("unassigned", N_("Unassigned"), "due"),
+    Queue("open", N_("All open"), "due"),
     Queue("customer", N_("By customer"), "customer"),
     Queue("severity", N_("By severity"), "severity"),
     Queue("all", N_("All"), "-created"),
 )
 QUEUE_KEYS = tuple(q.key for q in QUEUES)
-ORDERS = ("-created", "created", "-updated", "updated", "severity", "-severity", "number",
+ORDERS = ("due", "-created", "created", "-updated", "updated", "severity", "-severity", "number",
           "-number", "customer", "-customer")
 FILTER_KEYS = ("status", "severity", "customer", "assignee", "q")
 

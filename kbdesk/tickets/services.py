@@ -201,6 +201,10 @@ def list_tickets(actor: User, filters: dict, *, limit: int = 50, offset: int = 0
         stmt = stmt.outerjoin(named, Ticket.customer_id == named.id)
         key = named.name.asc() if order == "customer" else named.name.desc()
         stmt = stmt.order_by(key, _severity_rank().asc(), Ticket.id.desc())
+    elif order == "due":
+        from kbdesk.sla.services import due_order
+
+        stmt = stmt.order_by(*due_order(), Ticket.id.desc())
     else:
         stmt = stmt.order_by(orders.get(order, Ticket.created_at.desc()), Ticket.id.desc())
     return list(db.session.scalars(stmt.limit(limit).offset(offset))), total

@@ -1,0 +1,1 @@
+"""The e-mail channel: inbound intake (pipe and IMAP), threading, loop safety, outbound SMTP."""
