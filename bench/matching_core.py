@@ -6,10 +6,10 @@ python bench/matching_core.py --data FILE [--scale N] [--limit-queries Q] [--ind
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -17,13 +17,16 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import fields, index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh import index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kbdesk.matching import core  # noqa: E402
+from kbdesk.search.schema import Codec, build_schema, to_fields  # noqa: E402
+
+INDEX_NAME = "MAIN"
 
 DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S %z",
@@ -86,87 +89,77 @@ def load_rows(path: str | Path) -> list[dict]:
     return rows
 
 
-def schema() -> fields.Schema:
-    """The shared index schema (kbdesk.search.schema), or a stand-in with the same fields."""
-    try:
-        from kbdesk.search.schema import build_schema  # type: ignore[import-not-found]
-
-        return build_schema()
-    except ImportError:
-        text = StemmingAnalyzer()
-        return fields.Schema(
-            docid=fields.ID(stored=True, unique=True),
-            kind=fields.ID(stored=True),
-            obj_id=fields.ID(stored=True),
-            title=fields.TEXT(analyzer=text, stored=True),
-            body=fields.TEXT(analyzer=text),
-            internal=fields.TEXT(analyzer=text),
-            tags=fields.KEYWORD(lowercase=True, commas=True),
-            customer=fields.ID(stored=True),
-            application=fields.ID(stored=True),
-            component=fields.ID(stored=True),
-            visibility=fields.ID(stored=True),
-            language=fields.ID(),
-            status=fields.ID(),
-            severity=fields.ID(),
-            created=fields.NUMERIC(stored=True, bits=64),
-            updated=fields.NUMERIC(stored=True, bits=64),
-        )
-
-
 def ticket_doc(row: dict, obj_id: str) -> dict:
-    """The index document of a report, as a ticket."""
-    doc = {
-        "docid": f"ticket:{obj_id}",
-        "kind": "ticket",
-        "obj_id": obj_id,
-        "title": row["title"],
-        "body": row["body"],
-        "visibility": "internal",
-        "status": "closed",
-    }
-    if row["product"]:
-        doc["application"] = row["product"]
-    if row["component"]:
-        doc["component"] = row["component"]
-    if row["created"] is not None:
-        doc["created"] = int(row["created"].timestamp())
-    return doc
+    """The index fields of a report, as a closed internal ticket."""
+    return to_fields(
+        {
+            "docid": f"ticket:{obj_id}",
+            "title": row["title"],
+            "body": row["body"],
+            "application": row["product"],
+            "component": row["component"],
+            "created": row["created"],
+            "visibility": "internal",
+            "status": "closed",
+        }
+    )
 
 
 def scaled_rows(rows: Sequence[dict], n: int, mode: str = "copy", seed: int = 7) -> Iterator[dict]:
-    """The rows, then noise rows up to n: copies (or recombinations) under new ids, new times."""
+    """The rows, then noise rows up to n docs under new ids, with times drawn from the rows'.
+
+    mode "copy": copies of the rows. Every query then has copies of itself and of its
+    duplicate among the noise: right for latency, not for recall. mode "shuffle": texts
+    recombined from short runs of words of many rows, so that no noise row is close to
+    any one row: a rough stand-in for more unrelated tickets, for recall at scale.
+    """
     yield from rows
     rng = random.Random(seed)
     times = [r["created"] for r in rows if r["created"] is not None]
     for i in range(max(0, n - len(rows))):
         src = rows[i % len(rows)]
         row = dict(src, id=f"n{i:07d}", duplicate_of=[])
-        if mode == "mix":
-            other = rng.choice(rows)
-            words_a, words_b = src["title"].split(), other["title"].split()
-            row["title"] = " ".join(words_a[: len(words_a) // 2] + words_b[len(words_b) // 2 :])
-            body_a, body_b = src["body"].split(), rng.choice(rows)["body"].split()
-            row["body"] = " ".join(body_a[: len(body_a) // 2] + body_b[len(body_b) // 2 :])
+        if mode == "shuffle":
+            row["title"] = " ".join(_runs(rng, [r["title"] for r in rng.sample(rows, 3)], 2, len(src["title"].split())))
+            row["body"] = " ".join(_runs(rng, [r["body"] for r in rng.sample(rows, 12)], 8, len(src["body"].split())))
         if times:
             row["created"] = rng.choice(times)
         yield row
 
 
+def _runs(rng: random.Random, texts: Sequence[str], run: int, length: int) -> list[str]:
+    """About length words: runs of run consecutive words from the texts in turn."""
+    out: list[str] = []
+    words = [t.split() for t in texts if t.split()]
+    while words and len(out) < length:
+        for w in words:
+            start = rng.randrange(max(1, len(w) - run + 1))
+            out.extend(w[start : start + run])
+    return out[:length]
+
+
 def build_index(rows: Sequence[dict], directory: str, *, scale: int = 0, mode: str = "copy"):
-    """Index the rows (grown to scale docs) as tickets into a new Whoosh index in directory."""
-    ix = index.create_in(directory, schema())
-    writer = ix.writer(limitmb=512)
+    """Index the rows (grown to scale docs) as tickets into a new index in directory.
+
+    Written as the app's rebuild writes: the shared schema and codec, two processes,
+    one segment each.
+    """
+    storage = FileStorage(directory, supports_mmap=False)
+    ix = storage.create_index(build_schema(), indexname=INDEX_NAME)
+    procs = 2 if scale > 20_000 else 1
+    options = {"limitmb": 384, "codec": Codec()}
+    writer = ix.writer(procs=procs, multisegment=procs > 1, subargs=options, **options)
     for row in scaled_rows(rows, scale, mode):
         writer.add_document(**ticket_doc(row, row["id"]))
-    writer.commit(optimize=True)
+    writer.commit()
     return ix
 
 
 def open_or_build(rows: Sequence[dict], directory: str, *, scale: int = 0, mode: str = "copy"):
     """Open the index in directory if one is there, else build it."""
-    if index.exists_in(directory):
-        return index.open_dir(directory)
+    storage = FileStorage(directory, supports_mmap=False)
+    if Path(directory).is_dir() and index.exists(storage, INDEX_NAME):
+        return storage.open_index(INDEX_NAME, schema=build_schema())
     Path(directory).mkdir(parents=True, exist_ok=True)
     return build_index(rows, directory, scale=scale, mode=mode)
 
@@ -190,13 +183,14 @@ def evaluate(
     """Recall@1/5/10, MRR and latency (ms) of core.match over the queries."""
     hits = {1: 0, 5: 0, 10: 0}
     rr = 0.0
-    latencies = []
+    latencies, cpu = [], []
     for row in queries:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         found = core.match(
             searcher, as_query(row), limit=10, exclude_docids=[f"ticket:{row['id']}"], tuning=tuning
         )
         latencies.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         ids = [m.obj_id for m in found]
         rank = next((i for i, obj_id in enumerate(ids, 1) if obj_id in row["duplicate_of"]), None)
         if rank:
@@ -204,16 +198,31 @@ def evaluate(
             for k in hits:
                 hits[k] += rank <= k
     n = max(len(queries), 1)
-    latencies.sort()
     return {
         "queries": len(queries),
         "R@1": hits[1] / n,
         "R@5": hits[5] / n,
         "R@10": hits[10] / n,
         "MRR": rr / n,
-        "p50_ms": statistics.median(latencies) if latencies else 0.0,
-        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        "p50_ms": _percentile(latencies, 0.50),
+        "p95_ms": _percentile(latencies, 0.95),
+        "cpu_p50_ms": _percentile(cpu, 0.50),
+        "cpu_p95_ms": _percentile(cpu, 0.95),
     }
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile (nearest rank) of values, 0 for none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def tuning_from(text: str) -> core.Tuning:
+    """core.Tuning with the fields given as JSON replaced (weights merge into the defaults)."""
+    changes = json.loads(text) if text else {}
+    if "weights" in changes:
+        changes["weights"] = {**core.DEFAULT_TUNING.weights, **changes["weights"]}
+    return dataclasses.replace(core.DEFAULT_TUNING, **changes)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -221,13 +230,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--scale", type=int, default=0, help="grow the corpus to N docs")
-    parser.add_argument("--scale-mode", choices=("copy", "mix"), default="copy")
+    parser.add_argument("--scale-mode", choices=("copy", "shuffle"), default="copy")
     parser.add_argument("--limit-queries", type=int, default=0)
+    parser.add_argument("--half", choices=("A", "B"), help="only even (A) or odd (B) queries")
+    parser.add_argument("--tuning", default="", help='JSON overrides, e.g. {"max_terms": 40}')
     parser.add_argument("--index-dir", help="keep (or reuse) the index here")
     args = parser.parse_args(argv)
 
+    tuning = tuning_from(args.tuning)
     rows = load_rows(args.data)
     queries = [r for r in rows if r["duplicate_of"]]
+    if args.half:
+        queries = queries[args.half == "B" :: 2]
     if args.limit_queries:
         queries = queries[: args.limit_queries]
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         built = time.perf_counter() - start
         with ix.searcher() as searcher:
             print(f"index: {searcher.doc_count()} docs ({built:.1f} s); queries: {len(queries)}")
-            result = evaluate(searcher, queries)
+            result = evaluate(searcher, queries, tuning)
     print("  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()))
 
 

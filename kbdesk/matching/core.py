@@ -1,13 +1,27 @@
-"""Similar-ticket matching: BM25 candidates from key terms, re-ranked on a few features."""
+"""Similar-ticket matching: BM25 candidates from key terms, re-ranked on a few features.
+
+1. Key terms: the ticket's highest tf-idf words (title words counted up), see keyterms.
+2. First pass: BM25 (title and body, boosted) of the rare key terms over the whole index,
+   computed here from the decoded posting lists; Whoosh's own matchers walk postings one
+   by one in Python and took 10x longer.
+3. Second pass: the best `pool` documents also get the common key terms' BM25 (found by
+   binary search in their posting lists), and the best `candidates` of them are re-ranked
+   by a linear combination of features: BM25, share of key-term weight matched, fuzzy
+   title similarity, same application, same component, closeness in time, filed earlier.
+"""
 
 from __future__ import annotations
 
 import heapq
 import math
+import threading
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate, repeat
 
 from rapidfuzz import fuzz
 from whoosh import query as wq
@@ -18,8 +32,9 @@ from whoosh.searching import Searcher
 from kbdesk.matching.keyterms import KeyTerm, key_terms, tokens
 
 KINDS = ("ticket", "article", "config")
+NARROW = 4  # a binary search costs about this many postings walked
 DAY = 86400.0
-FIELDS = ("title", "body")
+TEN_YEARS = 3650.0
 
 
 @dataclass(frozen=True)
@@ -53,12 +68,22 @@ class Tuning:
     max_terms: int = 25
     title_weight: float = 3.0
     max_df_ratio: float = 0.25
+    common_df_ratio: float = 0.02
     k1: float = 1.2
     b: float = 0.75
     boosts: dict[str, float] = field(default_factory=lambda: {"title": 2.0, "body": 1.0})
-    candidates: int = 50
+    pool: int = 400
+    candidates: int = 100
     weights: dict[str, float] = field(
-        default_factory=lambda: {"bm25": 1.0, "title": 0.0, "app": 0.0, "comp": 0.0, "time": 0.0}
+        default_factory=lambda: {
+            "bm25": 1.0,
+            "cover": 3.0,
+            "title": 1.0,
+            "app": 0.3,
+            "comp": 0.05,
+            "time": 1.5,
+            "older": 0.5,
+        }
     )
 
 
@@ -72,76 +97,175 @@ class Candidate:
     docnum: int
     fields: dict
     features: dict[str, float]
+    shared: list[str]
 
 
-# --- postings -------------------------------------------------------------
+# --- posting lists ------------------------------------------------------------
 
-_LENGTHS: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
-
-
-def _lengths(reader: IndexReader, fieldname: str) -> list[float]:
-    """Field lengths of every document of a segment, cached by segment (segments are immutable)."""
-    key = (reader.segment().segment_id(), fieldname)
-    if key in _LENGTHS:
-        _LENGTHS.move_to_end(key)
-        return _LENGTHS[key]
-    lengths = [float(reader.doc_field_length(d, fieldname, 0) or 0) for d in range(reader.doc_count_all())]
-    _LENGTHS[key] = lengths
-    while len(_LENGTHS) > 64:
-        _LENGTHS.popitem(last=False)
-    return lengths
+# Caches over immutable segments (keys start with the segment id), least recently used out.
+_LENGTHS: OrderedDict[tuple, list[int]] = OrderedDict()
+_NORMS: OrderedDict[tuple, list[float]] = OrderedDict()
+_ALLOWED: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+_POSTINGS: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+CACHED_FROM = 1000  # posting lists at least this long stay decoded in memory...
+CACHED_POSTINGS = 4_000_000  # ...up to this many postings in all (8 bytes each)
+_cached_postings = 0
+_LOCK = threading.Lock()
 
 
-def _postings(reader: IndexReader, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
-    """Document numbers and term frequencies of a term in one segment (deleted docs included)."""
+def _cached(cache: OrderedDict, key: tuple, make: Callable[[], object], size: int = 32):
+    """cache[key], made on a miss; least recently used entries go beyond size."""
+    with _LOCK:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+            return value
+    value = make()
+    with _LOCK:
+        cache[key] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
+    return value
+
+
+def _norms(reader: IndexReader, fieldname: str, base: float, slope: float) -> list[float]:
+    """BM25 length norms (base + slope x length) of a segment's docs."""
+
+    def lengths() -> list[int]:
+        get = reader.doc_field_length
+        return [get(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
+
+    segment = reader.segment().segment_id()
+    raw = _cached(_LENGTHS, (segment, fieldname), lengths)
+    # the average length (in slope) changes with every commit; the lengths never do
+    return _cached(_NORMS, (segment, fieldname, base, slope), lambda: [base + slope * n for n in raw])
+
+
+def _decode(reader: IndexReader, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]:
+    """Document numbers and weights of a term in one segment (deleted docs included)."""
+    key = (reader.segment().segment_id(), fieldname, text)
+    with _LOCK:
+        hit = _POSTINGS.get(key)
+        if hit is not None:
+            _POSTINGS.move_to_end(key)
+            return hit
+    ids, weights = _read(reader, fieldname, text)
+    if len(ids) >= CACHED_FROM:
+        global _cached_postings
+        with _LOCK:
+            if key not in _POSTINGS:
+                _POSTINGS[key] = array("I", ids), array("f", weights)
+                _cached_postings += len(ids)
+            while _cached_postings > CACHED_POSTINGS and len(_POSTINGS) > 1:
+                _cached_postings -= len(_POSTINGS.popitem(last=False)[1][0])
+    return ids, weights
+
+
+def _read(reader: IndexReader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """Read a term's postings from a segment."""
     try:
         m = reader.postings(fieldname, text)
     except TermNotFound:
-        return (), ()
+        return [], []
     if isinstance(m, FilterMatcher):
         m = m.child
     ids: list[int] = []
-    tfs: list[float] = []
-    if hasattr(m, "_read_data"):  # whoosh3 block matcher: take whole blocks, not posting by posting
+    weights: list[float] = []
+    if hasattr(m, "_read_data") and not getattr(m, "_byteids", True):
+        # Whoosh 2.7 block postings: decode whole blocks in C, not posting by posting.
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.extend(m._ids)
-            tfs.extend(m._weights)
+            m._read_data()
+            deltas, block_weights = m._data[0], m._data[1]
+            ids.extend(accumulate(deltas))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.extend([block_weights or 1.0] * len(deltas))
+            else:
+                weights.extend(block_weights)
             m._next_block()
     else:
         while m.is_active():
             ids.append(m.id())
-            tfs.append(m.weight())
+            weights.append(m.weight())
             m.next()
-    return ids, tfs
+    return ids, weights
 
 
-def bm25_scores(searcher: Searcher, terms: Sequence[KeyTerm], tuning: Tuning) -> dict[int, float]:
-    """Sum over key terms and fields of query weight x field boost x BM25, by global docnum."""
-    acc: dict[int, float] = {}
-    get = acc.get
+@dataclass
+class Postings:
+    """One key term in one field of one segment, with what BM25 needs to score it."""
+
+    term: str
+    offset: int
+    ids: Sequence[int]
+    weights: Sequence[float]
+    norms: list[float]
+    factor: float
+    common: bool
+
+    def find(self, docnums: Sequence[int]) -> list[tuple[int, int]]:
+        """(docnum, index in this list) of the (global, sorted) docnums that are in it."""
+        ids, offset = self.ids, self.offset
+        lo = bisect_left(docnums, offset + ids[0])
+        hi = bisect_right(docnums, offset + ids[-1])
+        local = [d - offset for d in docnums[lo:hi]]
+        if NARROW * len(local) > len(ids):  # many docnums: walk the list once
+            wanted = set(local)
+            return [(d + offset, i) for i, d in enumerate(ids) if d in wanted]
+        found = []
+        for d, i in zip(local, map(bisect_left, repeat(ids), local), strict=True):
+            if ids[i] == d:
+                found.append((d + offset, i))
+        return found
+
+    def score_at(self, i: int) -> float:
+        """BM25 contribution of the i-th posting."""
+        w = self.weights[i]
+        return self.factor * w / (w + self.norms[self.ids[i]])
+
+
+def read_postings(searcher: Searcher, terms: Sequence[KeyTerm], tuning: Tuning) -> list[Postings]:
+    """The postings of the key terms in the boosted fields of every segment."""
+    out: list[Postings] = []
     k1, b = tuning.k1, tuning.b
+    n_docs = searcher.doc_count_all()
     for fieldname, boost in tuning.boosts.items():
-        if not boost:
+        if not boost or fieldname not in searcher.schema:
             continue
         avg = searcher.avg_field_length(fieldname) or 1.0
-        for leaf, offset in searcher.leaf_searchers():
-            reader = leaf.reader()
-            lengths = _lengths(reader, fieldname)
-            for term in terms:
-                ids, tfs = _postings(reader, fieldname, term.text)
-                if not ids:
-                    continue
-                c = boost * term.weight * (k1 + 1)
-                base, slope = k1 * (1 - b), k1 * b / avg
-                for d, tf in zip(ids, tfs, strict=True):
-                    g = d + offset
-                    acc[g] = get(g, 0.0) + c * tf / (tf + base + slope * lengths[d])
+        # postings hold tf x the field's index-time boost: scale the length norm to match
+        fb = getattr(searcher.schema[fieldname].format, "field_boost", 1.0) or 1.0
+        base, slope = fb * k1 * (1 - b), fb * k1 * b / avg
+        for term in terms:
+            factor = boost * term.weight * (k1 + 1)
+            found = []
+            for leaf, offset in searcher.leaf_searchers():
+                reader = leaf.reader()
+                ids, weights = _decode(reader, fieldname, term.text)
+                if ids:
+                    norms = _norms(reader, fieldname, base, slope)
+                    found.append(Postings(term.text, offset, ids, weights, norms, factor, False))
+            common = sum(len(p.ids) for p in found) > tuning.common_df_ratio * n_docs
+            for p in found:
+                p.common = common
+            out.extend(found)
+    return out
+
+
+def first_pass(postings: Iterable[Postings]) -> dict[int, float]:
+    """BM25 of the rare terms, by docnum, for every document that has one."""
+    acc: dict[int, float] = {}
+    get = acc.get
+    for p in postings:
+        if p.common:
+            continue
+        c, norms, offset = p.factor, p.norms, p.offset
+        for d, w in zip(p.ids, p.weights, strict=True):
+            g = d + offset
+            acc[g] = get(g, 0.0) + c * w / (w + norms[d])
     return acc
 
 
-# --- filtering --------------------------------------------------------------
+# --- filtering ----------------------------------------------------------------
 
 
 def _restriction(allowed: wq.Query | None, kinds: Iterable[str]) -> wq.Query | None:
@@ -157,51 +281,88 @@ def _restriction(allowed: wq.Query | None, kinds: Iterable[str]) -> wq.Query | N
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _members(searcher: Searcher, q: wq.Query, docnums: Iterable[int]) -> set[int]:
-    """Which of docnums match the query (by skipping through its matcher)."""
-    m = q.matcher(searcher, searcher.boolean_context())
-    found: set[int] = set()
-    for d in sorted(docnums):
-        if not m.is_active():
-            break
-        if m.id() < d:
-            m.skip_to(d)
-        if m.is_active() and m.id() == d:
-            found.add(d)
-    return found
+class Gate:
+    """Whether a docnum may be returned: live, not excluded, and matching the restriction."""
 
-
-def _live(searcher: Searcher, docnums: Iterable[int]) -> list[int]:
-    """Docnums that are not deleted."""
-    reader = searcher.reader()
-    if not reader.has_deletions():
-        return list(docnums)
-    return [d for d in docnums if not reader.is_deleted(d)]
-
-
-def top_docnums(
-    searcher: Searcher, scores: dict[int, float], n: int, restriction: wq.Query | None, excluded: set[int]
-) -> list[int]:
-    """The n best-scored live docnums that pass the restriction and are not excluded."""
-    if restriction is not None and restriction.estimate_size(searcher.reader()) < len(scores):
-        allowed = set(searcher.docs_for_query(restriction))
-        scores = {d: s for d, s in scores.items() if d in allowed}
-        restriction = None
-    chosen: list[int] = []
-    ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-    start, step = 0, max(n, 1) * 2
-    while len(chosen) < n and start < len(ranked):
-        chunk = [d for d in _live(searcher, ranked[start : start + step]) if d not in excluded]
+    def __init__(self, searcher: Searcher, restriction: wq.Query | None, excluded: set[int]):
+        self.reader = searcher.reader()
+        self.deletions = self.reader.has_deletions()
+        self.excluded = excluded
+        leaves = searcher.leaf_searchers()
+        self.offsets = [offset for _, offset in leaves]
+        self.allowed: list[frozenset[int]] | None = None
         if restriction is not None:
-            ok = _members(searcher, restriction, chunk)
-            chunk = [d for d in chunk if d in ok]
-        chosen.extend(chunk)
-        start += step
-        step *= 2
-    return chosen[:n]
+            self.allowed = [
+                _cached(
+                    _ALLOWED,
+                    (leaf.reader().segment().segment_id(), restriction),
+                    lambda leaf=leaf: frozenset(leaf.docs_for_query(restriction)),
+                    size=256,
+                )
+                for leaf, _ in leaves
+            ]
+
+    def __call__(self, docnum: int) -> bool:
+        """True when docnum may be returned."""
+        if docnum in self.excluded or (self.deletions and self.reader.is_deleted(docnum)):
+            return False
+        if self.allowed is None:
+            return True
+        i = bisect_right(self.offsets, docnum) - 1
+        return docnum - self.offsets[i] in self.allowed[i]
+
+    def within(self, offset: int, ids: Iterable[int]) -> set[int]:
+        """The global docnums of a segment's local ids that the restriction allows."""
+        if self.allowed is None:
+            return set(map(offset.__add__, ids))
+        local = self.allowed[self.offsets.index(offset)]
+        return set(map(offset.__add__, local.intersection(ids)))
+
+    def count(self) -> int | None:
+        """How many docnums the restriction allows (None: no restriction)."""
+        return None if self.allowed is None else sum(map(len, self.allowed))
+
+    def docs(self) -> list[int]:
+        """The docnums that may be returned, in order (with a restriction only)."""
+        assert self.allowed is not None
+        ordered = (d + offset for offset, local in zip(self.offsets, self.allowed, strict=True) for d in sorted(local))
+        return [d for d in ordered if self(d)]
 
 
-# --- features ---------------------------------------------------------------
+def score_docs(docnums: list[int], postings: Sequence[Postings]) -> dict[int, float]:
+    """Full BM25 of the given (sorted) docnums, those that have a key term."""
+    scores = dict.fromkeys(docnums, 0.0)
+    for p in postings:
+        for d, i in p.find(docnums):
+            scores[d] += p.score_at(i)
+    return {d: s for d, s in scores.items() if s > 0.0}
+
+
+def best_pool(first: dict[int, float], postings: Sequence[Postings], gate: Gate, n: int) -> dict[int, float]:
+    """The n best documents by first-pass score that pass the gate, with their full BM25."""
+    chosen: list[int] = []
+    want = 2 * n
+    seen = 0
+    while len(chosen) < n and seen < len(first):
+        ranked = heapq.nlargest(want, first, key=first.__getitem__)
+        chosen.extend(d for d in ranked[seen:] if gate(d))
+        seen, want = len(ranked), want * 4
+    scores = {d: first[d] for d in chosen[:n]}
+    common = [p for p in postings if p.common]
+    if len(scores) < n and common:
+        # few documents have a rare term (or pass the gate): take those with common ones too
+        more: set[int] = set()
+        for p in common:
+            more |= gate.within(p.offset, p.ids)
+        scores.update((d, first.get(d, 0.0)) for d in more.difference(scores) if gate(d))
+    docnums = sorted(scores)
+    for p in common:
+        for d, i in p.find(docnums):
+            scores[d] += p.score_at(i)
+    return scores
+
+
+# --- second stage: features of the candidates -----------------------------------
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -213,24 +374,66 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp()
 
 
+def _same(searcher: Searcher, fieldname: str, value: str | None, docnums: Sequence[int]) -> set[int]:
+    """The docnums whose (ID) field equals value, read from a column if there is one."""
+    if not value or fieldname not in searcher.schema:
+        return set()
+    reader = searcher.reader()
+    if reader.has_column(fieldname):
+        column = reader.column_reader(fieldname)
+        return {d for d in docnums if column[d] == value}
+    ordered = sorted(docnums)
+    found: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        ids = _decode(leaf.reader(), fieldname, value)[0]
+        if ids:
+            found.update(d for d, _ in Postings(value, offset, ids, [], [], 0.0, False).find(ordered))
+    return found
+
+
 def _title_key(searcher: Searcher, title: str) -> str:
     """A title as its analysed terms, for fuzzy comparison."""
     return " ".join(tokens(searcher, "title", title))
 
 
-def _features(searcher: Searcher, ticket: MatchQuery, stored: dict, base: float, qtitle: str) -> dict[str, float]:
-    """Re-ranking features of one candidate."""
-    qtime, ctime = _epoch(ticket.created), stored.get("created")
-    closeness = 0.0
-    if qtime is not None and ctime is not None:
-        closeness = max(0.0, 1.0 - math.log1p(abs(qtime - ctime) / DAY) / math.log1p(3650.0))
-    return {
-        "bm25": base,
-        "title": fuzz.token_set_ratio(qtitle, _title_key(searcher, stored.get("title", ""))) / 100.0,
-        "app": float(bool(ticket.application) and stored.get("application") == ticket.application),
-        "comp": float(bool(ticket.component) and stored.get("component") == ticket.component),
-        "time": closeness,
-    }
+def features(
+    searcher: Searcher,
+    ticket: MatchQuery,
+    terms: Sequence[KeyTerm],
+    postings: Sequence[Postings],
+    scores: dict[int, float],
+    docnums: Sequence[int],
+) -> list[Candidate]:
+    """The candidates with their re-ranking features, all roughly in [0, 1]."""
+    top = max(scores[d] for d in docnums) or 1.0
+    weight = {t.text: t.weight for t in terms}
+    total = sum(weight.values()) or 1.0
+    ordered = sorted(docnums)
+    shared: dict[int, set[str]] = {d: set() for d in docnums}
+    for p in postings:
+        for d, _ in p.find(ordered):
+            shared[d].add(p.term)
+    qtitle = _title_key(searcher, ticket.title)
+    qtime = _epoch(ticket.created)
+    same_app = _same(searcher, "application", ticket.application, docnums)
+    same_comp = _same(searcher, "component", ticket.component, docnums)
+    found = []
+    for d in docnums:
+        stored = searcher.stored_fields(d)
+        common = [t for t in weight if t in shared[d]]
+        ctime = stored.get("created") or None
+        days = abs(qtime - ctime) / DAY if qtime and ctime else None
+        values = {
+            "bm25": scores[d] / top,
+            "cover": sum(weight[t] for t in common) / total,
+            "title": fuzz.token_sort_ratio(qtitle, _title_key(searcher, stored.get("title", ""))) / 100.0,
+            "app": float(d in same_app),
+            "comp": float(d in same_comp),
+            "time": 0.0 if days is None else max(0.0, 1.0 - math.log1p(days) / math.log1p(TEN_YEARS)),
+            "older": float(days is not None and ctime <= qtime),
+        }
+        found.append(Candidate(d, stored, values, common))
+    return found
 
 
 def candidates(
@@ -241,8 +444,8 @@ def candidates(
     kinds: Iterable[str] = KINDS,
     exclude_docids: Iterable[str] = (),
     tuning: Tuning = DEFAULT_TUNING,
-) -> tuple[list[KeyTerm], list[Candidate]]:
-    """Key terms of the ticket and its best BM25 candidates with their re-ranking features."""
+) -> list[Candidate]:
+    """The ticket's best BM25 candidates with their re-ranking features."""
     terms = key_terms(
         searcher,
         ticket.title,
@@ -252,37 +455,25 @@ def candidates(
         max_df_ratio=tuning.max_df_ratio,
     )
     if not terms:
-        return terms, []
-    scores = bm25_scores(searcher, terms, tuning)
+        return []
+    postings = read_postings(searcher, terms, tuning)
     excluded = {searcher.document_number(docid=d) for d in exclude_docids} - {None}
-    docnums = top_docnums(searcher, scores, tuning.candidates, _restriction(allowed, kinds), excluded)
+    gate = Gate(searcher, _restriction(allowed, kinds), excluded)
+    allowed = gate.count()
+    if allowed is not None and NARROW * allowed * len(postings) < sum(len(p.ids) for p in postings):
+        # few documents to choose from: look each one up rather than walk every posting
+        scores = score_docs(gate.docs(), postings)
+    else:
+        scores = best_pool(first_pass(postings), postings, gate, max(tuning.pool, tuning.candidates))
+    docnums = heapq.nlargest(tuning.candidates, scores, key=scores.__getitem__)
     if not docnums:
-        return terms, []
-    top = scores[docnums[0]] or 1.0
-    qtitle = _title_key(searcher, ticket.title)
-    found = []
-    for d in docnums:
-        stored = searcher.stored_fields(d)
-        found.append(Candidate(d, stored, _features(searcher, ticket, stored, scores[d] / top, qtitle)))
-    return terms, found
+        return []
+    return features(searcher, ticket, terms, postings, scores, docnums)
 
 
-def shared_terms(searcher: Searcher, docnums: Sequence[int], terms: Sequence[KeyTerm]) -> dict[int, list[str]]:
-    """For each docnum, the key terms it contains in its title or body, best first."""
-    shared: dict[int, list[str]] = {d: [] for d in docnums}
-    for term in terms:
-        hit: set[int] = set()
-        for fieldname in FIELDS:
-            hit |= _members(searcher, wq.Term(fieldname, term.text), docnums)
-        for d in docnums:
-            if d in hit:
-                shared[d].append(term.text)
-    return shared
-
-
-def score(features: dict[str, float], weights: dict[str, float]) -> float:
+def score(values: dict[str, float], weights: dict[str, float]) -> float:
     """The linear combination of a candidate's features."""
-    return sum(weights.get(name, 0.0) * value for name, value in features.items())
+    return sum(weights.get(name, 0.0) * value for name, value in values.items())
 
 
 def match(
@@ -296,18 +487,17 @@ def match(
     tuning: Tuning = DEFAULT_TUNING,
 ) -> list[Match]:
     """The limit documents most similar to the ticket, best first, that the viewer may see."""
-    terms, found = candidates(
+    found = candidates(
         searcher, ticket, allowed=allowed, kinds=kinds, exclude_docids=exclude_docids, tuning=tuning
     )
     ranked = heapq.nlargest(limit, found, key=lambda c: score(c.features, tuning.weights))
-    shared = shared_terms(searcher, [c.docnum for c in ranked], terms)
     return [
         Match(
             docid=c.fields.get("docid", ""),
             kind=c.fields.get("kind", ""),
             obj_id=str(c.fields.get("obj_id", "")),
             score=round(score(c.features, tuning.weights), 4),
-            reasons=shared[c.docnum],
+            reasons=c.shared,
             title=c.fields.get("title", ""),
         )
         for c in ranked

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from whoosh.searching import Searcher
 
+MIN_DOCS_TO_CUT = 200  # below this many documents no term is too common to use
+
 
 @dataclass(frozen=True)
 class KeyTerm:
@@ -52,8 +54,8 @@ def key_terms(
     for text, count in tf.items():
         if len(text) < 2:
             continue
-        df = max(searcher.doc_frequency("title", text), searcher.doc_frequency("body", text))
-        if df == 0 or df > max_df_ratio * n_docs:
+        df = searcher.doc_frequency("body", text) or searcher.doc_frequency("title", text)
+        if df == 0 or (df > max_df_ratio * n_docs and n_docs >= MIN_DOCS_TO_CUT):
             continue
         idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         found.append(KeyTerm(text, count, idf, text in in_title, df))
