@@ -11,9 +11,7 @@ import difflib
 import hashlib
 import json
 import mimetypes
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import IO
@@ -22,6 +20,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from kbdesk import blobs
 from kbdesk.accounts.permissions import require_roles, require_staff
 from kbdesk.customers.models import Application, Customer
 from kbdesk.db_types import utcnow
@@ -497,16 +496,12 @@ def restore_revision(actor, article_id: int, number: int) -> Article:
 
 # --- attachments -----------------------------------------------------------------------------
 
-def attachments_dir() -> Path:
-    """Where attachment contents live (shared with ticket attachments): DATA_DIR/attachments."""
-    return Path(current_app.config["DATA_DIR"]) / "attachments"
-
-
 def blob_path(sha256: str) -> Path:
     """The file holding the content with this hash: attachments/<sha[:2]>/<sha>."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
-        raise NotFound("No such file.")
-    return attachments_dir() / sha256[:2] / sha256
+    try:
+        return blobs.path_for(sha256)
+    except ValueError:
+        raise NotFound("No such file.") from None
 
 
 def max_attachment_bytes() -> int:
@@ -550,25 +545,6 @@ def _content_type(filename: str, head: bytes) -> str:
     return guessed
 
 
-def _store_blob(data: bytes) -> str:
-    sha = hashlib.sha256(data).hexdigest()
-    path = blob_path(sha)
-    if path.exists():
-        return sha
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: readers never see half a file. If the transaction later rolls
-    # back, the blob stays unreferenced; content addressing makes that harmless.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return sha
-
-
 def _human_size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
@@ -589,7 +565,7 @@ def add_attachment(actor, article_id: int, filename: str | None, stream: IO[byte
     if not data:
         raise ValidationError({"file": "The file is empty."})
     name = safe_filename(filename)
-    sha = _store_blob(data)
+    sha = blobs.store(data)
     att = ArticleAttachment(article=article, filename=name, content_type=_content_type(name, data[:16]),
                             size=len(data), sha256=sha, uploaded_by=actor)
     db.session.add(att)

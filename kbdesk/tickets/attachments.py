@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import os
 import re
-import tempfile
 import unicodedata
-from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import select
 
+from kbdesk import blobs
 from kbdesk.accounts.models import User
 from kbdesk.errors import Forbidden, NotFound, ServiceError, ValidationError
 from kbdesk.extensions import db
@@ -53,16 +51,7 @@ def max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def storage_root() -> Path:
-    """DATA_DIR/attachments."""
-    return Path(current_app.config["DATA_DIR"]) / "attachments"
-
-
-def storage_path(sha256: str) -> Path:
-    """Where the content with this hash lives: attachments/<sha[:2]>/<sha>."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
-        raise ValueError("not a SHA-256 hex digest")
-    return storage_root() / sha256[:2] / sha256
+storage_path = blobs.path_for
 
 
 def sanitize_filename(name: str | None) -> str:
@@ -139,22 +128,6 @@ def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _store_bytes(data: bytes, sha256: str) -> None:
-    """Write content once under its hash (atomically; an existing copy is kept)."""
-    path = storage_path(sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def add_attachment(actor: User | None, ticket: Ticket, stream: BinaryIO | bytes, filename: str,
                    *, internal: bool = False, message: Message | None = None,
                    label: str = "") -> Attachment:
@@ -175,8 +148,7 @@ def add_attachment(actor: User | None, ticket: Ticket, stream: BinaryIO | bytes,
         data = _read_limited(stream, max_bytes())
     if not data:
         raise ValidationError({"file": "The file is empty."})
-    sha = hashlib.sha256(data).hexdigest()
-    _store_bytes(data, sha)
+    sha = blobs.store(data)
     attachment = Attachment(
         ticket=ticket, message=message, filename=display, content_type=guess_type(display),
         size=len(data), sha256=sha, text=extract_text(data, display), internal=internal,
