@@ -31,9 +31,9 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 translations: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o kbdesk/translations/messages.pot .
-	$(BIN)/pybabel update -q -i kbdesk/translations/messages.pot -d kbdesk/translations
-	$(BIN)/pybabel compile -q -d kbdesk/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k _tr -o kbdesk/translations/messages.pot .
+	$(BIN)/pybabel -q update -i kbdesk/translations/messages.pot -d kbdesk/translations
+	$(BIN)/pybabel -q compile -d kbdesk/translations
 
 clean:
 	rm -rf $(VENV) instance

@@ -20,6 +20,8 @@ BLUEPRINTS = [
     "kbdesk.mail.views:bp",
     "kbdesk.sla.views:bp",
     "kbdesk.monitor.views:bp",
+    "kbdesk.portal.views:bp",
+    "kbdesk.releases.views:bp",
     "kbdesk.api.blueprint:bp",
 ]
 
@@ -33,6 +35,8 @@ MODEL_MODULES = [
     "kbdesk.mail.models",
     "kbdesk.sla.models",
     "kbdesk.monitor.models",
+    "kbdesk.portal.models",
+    "kbdesk.releases.models",
 ]
 
 

@@ -27,6 +27,7 @@ ROUTE_MODULES = [
     "kbdesk.api.search",
     "kbdesk.sla.api",
     "kbdesk.monitor.api",
+    "kbdesk.releases.api",
 ]
 
 

@@ -18,7 +18,7 @@ bp = Blueprint("web", __name__)
 def dashboard():
     """Staff dashboard; customer users go to their portal."""
     if not current_user.is_staff:
-        return redirect(url_for("customers.detail", slug=current_user.customer.slug))
+        return redirect(url_for("portal.home"))
     counts = {"customers": db.session.scalar(select(func.count(Customer.id)))}
     return render_template("dashboard.html", counts=counts)
 

@@ -179,7 +179,7 @@ def test_dashboard_panel_partial(app, sla, clock, db):
     late = open_at(sla["specialist"], sla["alfa"], local(2026, 4, 7, 9, 0))
     services.sla_for(late).escalated = True
     db.session.commit()
-    with app.test_request_context("/"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         login_user(sla["specialist"])
         html = render_template("sla/_dashboard_panel.html")
         # Listed by the shared panel list and included by hand: shown once per page.
@@ -188,7 +188,7 @@ def test_dashboard_panel_partial(app, sla, clock, db):
     breached, _sep, at_risk = html.partition("At risk")
     assert late.number in breached and "Escalated" in breached
     assert risky.number in at_risk
-    with app.test_request_context("/"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         login_user(sla["alice"])
         assert render_template("sla/_dashboard_panel.html").strip() == ""
 
@@ -205,7 +205,7 @@ def test_countdown_partial_states(app, client, auth, sla, clock, db):
     late = open_at(sla["specialist"], sla["alfa"], local(2026, 4, 7, 9, 0))
     none = open_at(sla["specialist"], sla["beta"], local(2026, 4, 8, 9, 0))
     db.session.commit()
-    with app.test_request_context("/"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         def render(ticket):
             return render_template("sla/_countdown.html", ticket=ticket)
 
@@ -257,6 +257,6 @@ def test_due_badge_partial(app, sla, clock, db):
     ticket = open_at(sla["specialist"], sla["alfa"], local(2026, 4, 8, 9, 0))
     services.sla_for(ticket).escalated = True
     db.session.commit()
-    with app.test_request_context("/"):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
         html = render_template("sla/_due_badge.html", ticket=ticket)
     assert "Escalated" in html and "sla-running" in html

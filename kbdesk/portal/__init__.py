@@ -1,0 +1,1 @@
+"""The customer portal: self-service search, filing with suggestions, own tickets."""

@@ -1,0 +1,1 @@
+"""Releases per application and the tickets planned into them."""
