@@ -157,6 +157,10 @@ def demo_command(host, port, no_serve):
     run_init_hooks(current_app)
     logins = demo.load(current_app)
     db.session.commit()
+    # The demo must be searchable at once, even before the worker drains its queue.
+    from kbdesk.search import indexing
+
+    indexing.rebuild()
     click.echo(f"Data directory: {current_app.config['DATA_DIR']}")
     click.echo("Demo logins (password for all: demo-pass-2026):")
     for email, role in logins:
