@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kbdesk.customers.models import Application, Customer
 from kbdesk.errors import ServiceError
 from kbdesk.extensions import db
-from kbdesk.kb import services
+from kbdesk.kb import attachments, services
 from kbdesk.kb.forms import ArticleForm, AttachmentForm
 from kbdesk.kb.models import KINDS, LANGUAGES, STATUSES, VISIBILITIES
 from kbdesk.kb.render import render_markdown
@@ -84,7 +84,7 @@ def article(article_id: int):
     item = services.get_article(current_user, article_id)
     return render_template("kb/article.html", article=item, html=render_markdown(item.body),
                            can_edit=services.can_edit(current_user),
-                           inline=services.is_inline)
+                           inline=attachments.is_inline)
 
 
 def _choices(form: ArticleForm) -> None:
@@ -110,8 +110,8 @@ def _initial(item) -> dict:
 def _editor(form: ArticleForm, item=None, upload: AttachmentForm | None = None, status: int = 200):
     return render_template("kb/edit.html", form=form, article=item,
                            upload=upload or AttachmentForm(),
-                           max_bytes=services.max_attachment_bytes(),
-                           inline=services.is_inline), status
+                           max_bytes=attachments.max_attachment_bytes(),
+                           inline=attachments.is_inline), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -243,7 +243,7 @@ def upload(article_id: int):
         return _editor(form_article, item, upload=form, status=422)
     storage = form.file.data
     try:
-        att = services.add_attachment(current_user, item.id, storage.filename, storage.stream)
+        att = attachments.add_attachment(current_user, item.id, storage.filename, storage.stream)
     except ServiceError as exc:
         if _wants_json():
             return _json_error(exc)
@@ -253,7 +253,7 @@ def upload(article_id: int):
         return _editor(form_article, item, upload=form, status=exc.status)
     url = url_for("kb.attachment", attachment_id=att.id, name=att.filename)
     if _wants_json():
-        prefix = "!" if services.is_inline(att) else ""
+        prefix = "!" if attachments.is_inline(att) else ""
         return jsonify(id=att.id, filename=att.filename, size=att.size, url=url,
                        markdown=f"{prefix}[{att.filename}]({url_for('kb.attachment', attachment_id=att.id)})"), 201
     flash(_("File %(name)s attached.", name=att.filename), "success")
@@ -264,9 +264,9 @@ def upload(article_id: int):
 @login_required
 def attachment_delete(attachment_id: int):
     """Remove an attachment from its article."""
-    article_id = services.get_attachment(current_user, attachment_id).article_id
+    article_id = attachments.get_attachment(current_user, attachment_id).article_id
     _require_editor()
-    services.delete_attachment(current_user, attachment_id)
+    attachments.delete_attachment(current_user, attachment_id)
     flash(_("Attachment removed."), "success")
     return redirect(url_for("kb.edit", article_id=article_id))
 
@@ -276,11 +276,11 @@ def attachment_delete(attachment_id: int):
 @login_required
 def attachment(attachment_id: int, name: str | None = None):
     """Download an attachment: verified images inline, everything else as a download."""
-    att = services.get_attachment(current_user, attachment_id)
-    path = services.blob_path(att.sha256)
+    att = attachments.get_attachment(current_user, attachment_id)
+    path = attachments.blob_path(att.sha256)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=att.content_type, as_attachment=not services.is_inline(att),
+    response = send_file(path, mimetype=att.content_type, as_attachment=not attachments.is_inline(att),
                          download_name=att.filename, conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Even if a browser rendered it, the file could run nothing and reach nothing.
