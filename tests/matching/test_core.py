@@ -12,13 +12,15 @@ from whoosh.filedb.filestore import RamStorage
 
 from kbdesk.matching.core import MatchQuery, Tuning, match
 from kbdesk.matching.keyterms import key_terms
-from kbdesk.search.analysis import terms
 from kbdesk.search.schema import Codec, build_schema, to_fields
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 TOPICS = [
-    ("Printer prints blank pages", "The office printer prints blank pages after the driver update."),
+    (
+        "Printer prints blank pages",
+        "The office printer prints blank pages after the driver update.",
+    ),
     ("Outlook crashes on start", "Outlook crashes right after start when the calendar loads."),
     ("VPN drops every hour", "The VPN connection drops every hour and must be reconnected."),
     ("Invoice export to PDF fails", "Exporting an invoice to PDF fails with a timeout error."),
@@ -31,8 +33,15 @@ TOPICS = [
 
 def ticket(i: int, title: str, body: str, **extra) -> dict:
     """A ticket document as the index takes it."""
-    doc = {"docid": f"ticket:{i}", "title": title, "body": body, "visibility": "internal",
-           "customer": "alfa", "created": T0, "status": "closed"}
+    doc = {
+        "docid": f"ticket:{i}",
+        "title": title,
+        "body": body,
+        "visibility": "internal",
+        "customer": "alfa",
+        "created": T0,
+        "status": "closed",
+    }
     doc.update(extra)
     return doc
 
@@ -58,17 +67,37 @@ def build(docs: list[dict], *, batches: int = 1, delete: tuple[str, ...] = ()):
 def corpus() -> list[dict]:
     """The topics as tickets of two customers, plus an article and a config note."""
     docs = [ticket(i, t, b) for i, (t, b) in enumerate(TOPICS, 1)]
-    docs.append(ticket(20, "Printer offline", "The printer shows offline in the queue.", customer="beta"))
-    docs.append({"docid": "article:1", "title": "Fixing blank printer pages",
-                 "body": "Reinstall the printer driver when pages come out blank.",
-                 "visibility": "public", "status": "published", "created": T0})
-    docs.append({"docid": "config:1", "title": "Alfa printers", "body": "Alfa uses HP printers.",
-                 "visibility": "internal", "customer": "alfa", "created": T0})
+    docs.append(
+        ticket(20, "Printer offline", "The printer shows offline in the queue.", customer="beta")
+    )
+    docs.append(
+        {
+            "docid": "article:1",
+            "title": "Fixing blank printer pages",
+            "body": "Reinstall the printer driver when pages come out blank.",
+            "visibility": "public",
+            "status": "published",
+            "created": T0,
+        }
+    )
+    docs.append(
+        {
+            "docid": "config:1",
+            "title": "Alfa printers",
+            "body": "Alfa uses HP printers.",
+            "visibility": "internal",
+            "customer": "alfa",
+            "created": T0,
+        }
+    )
     return docs
 
 
-NEW = MatchQuery(title="Blank pages from the printer",
-                 body="Since yesterday the printer prints only blank pages.", created=T0)
+NEW = MatchQuery(
+    title="Blank pages from the printer",
+    body="Since yesterday the printer prints only blank pages.",
+    created=T0,
+)
 
 
 def test_finds_the_similar_ticket_with_the_shared_key_terms(corpus):
@@ -77,7 +106,7 @@ def test_finds_the_similar_ticket_with_the_shared_key_terms(corpus):
     assert found[0].docid == "ticket:1"
     assert found[0].kind == "ticket" and found[0].obj_id == "1"
     assert found[0].title == "Printer prints blank pages"
-    assert set(terms("printer blank pages")) <= set(found[0].reasons)
+    assert {"printer", "blank", "pages"} <= set(found[0].reasons)
     assert all(m.kind == "ticket" for m in found)
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
     assert set(found[0].reasons) > set(found[-1].reasons)
@@ -104,9 +133,15 @@ def test_a_document_the_viewer_may_not_see_is_never_returned(corpus):
 
 def test_filter_on_a_large_index_both_ways():
     # 300 filler tickets: a narrow filter looks documents up, a broad one walks postings.
-    filler = [ticket(100 + i, f"{TOPICS[i % 8][0]} again {i}", TOPICS[i % 8][1], customer="beta")
-              for i in range(300)]
-    docs = [*filler, ticket(1, *TOPICS[0], customer="gamma"), ticket(2, *TOPICS[1], customer="gamma")]
+    filler = [
+        ticket(100 + i, f"{TOPICS[i % 8][0]} again {i}", TOPICS[i % 8][1], customer="beta")
+        for i in range(300)
+    ]
+    docs = [
+        *filler,
+        ticket(1, *TOPICS[0], customer="gamma"),
+        ticket(2, *TOPICS[1], customer="gamma"),
+    ]
     with build(docs, batches=3).searcher() as s:
         narrow = match(s, NEW, allowed=wq.Term("customer", "gamma"))
         broad = match(s, NEW, allowed=wq.Not(wq.Term("customer", "gamma")), limit=50)
@@ -123,18 +158,48 @@ def test_excluded_and_deleted_documents_are_left_out(corpus):
 
 
 def test_same_application_and_close_in_time_rank_first():
-    a = ticket(1, "Report export hangs", "The monthly report export hangs.", application="crm",
-               created=datetime(2020, 1, 1, tzinfo=UTC))
-    b = ticket(2, "Report export hangs", "The monthly report export hangs.", application="erp",
-               created=datetime(2020, 1, 1, tzinfo=UTC))
-    c = ticket(3, "Report export hangs", "The monthly report export hangs.", application="erp",
-               created=datetime(2024, 2, 28, tzinfo=UTC))
-    q = MatchQuery(title="Report export hangs", body="Export of the report hangs.",
-                   application="erp", created=T0)
+    a = ticket(
+        1,
+        "Report export hangs",
+        "The monthly report export hangs.",
+        application="crm",
+        created=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    b = ticket(
+        2,
+        "Report export hangs",
+        "The monthly report export hangs.",
+        application="erp",
+        created=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    c = ticket(
+        3,
+        "Report export hangs",
+        "The monthly report export hangs.",
+        application="erp",
+        created=datetime(2024, 2, 28, tzinfo=UTC),
+    )
+    q = MatchQuery(
+        title="Report export hangs",
+        body="Export of the report hangs.",
+        application="erp",
+        created=T0,
+    )
     with build([a, b, c]).searcher() as s:
         assert [m.docid for m in match(s, q)] == ["ticket:3", "ticket:2", "ticket:1"]
         no_time = match(s, MatchQuery(title=q.title, body=q.body))
     assert {m.docid for m in no_time} == {"ticket:1", "ticket:2", "ticket:3"}
+
+
+def test_same_customer_ranks_first():
+    docs = [
+        ticket(i, "Sync stalls", "Calendar sync stalls overnight.", customer=c)
+        for i, c in ((1, "alfa"), (2, "beta"), (3, "gamma"))
+    ]
+    with build(docs).searcher() as s:
+        found = match(s, MatchQuery(title="Sync stalls", body="The sync stalls.", customer="beta"))
+    assert found[0].docid == "ticket:2"
+    assert sorted(found[0].reasons) == ["stalls", "sync"]
 
 
 def test_deferred_common_terms_give_the_same_ranking(corpus):
@@ -145,12 +210,15 @@ def test_deferred_common_terms_give_the_same_ranking(corpus):
     assert [m.score for m in deferred] == pytest.approx([m.score for m in exact])
 
 
-@pytest.mark.parametrize("q", [
-    MatchQuery(),
-    MatchQuery(title="   ", body=""),
-    MatchQuery(title="the and of", body="a an"),
-    MatchQuery(title="zzqx unknownword"),
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        MatchQuery(),
+        MatchQuery(title="   ", body=""),
+        MatchQuery(title="the and of", body="a an"),
+        MatchQuery(title="zzqx unknownword"),
+    ],
+)
 def test_empty_or_unknown_text_matches_nothing(corpus, q):
     with build(corpus).searcher() as s:
         assert match(s, q) == []
@@ -177,7 +245,9 @@ def test_bench_reads_creation_times_leniently():
     spec = importlib.util.spec_from_file_location("matching_core_bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.parse_created("2004-11-22 19:22:00 +0000") == datetime(2004, 11, 22, 19, 22, tzinfo=UTC)
+    assert bench.parse_created("2004-11-22 19:22:00 +0000") == datetime(
+        2004, 11, 22, 19, 22, tzinfo=UTC
+    )
     assert bench.parse_created("30/Sep/21 17:20") == datetime(2021, 9, 30, 17, 20, tzinfo=UTC)
     assert bench.parse_created("2021-09-30T17:20:00Z") == datetime(2021, 9, 30, 17, 20, tzinfo=UTC)
     assert bench.parse_created("") is None and bench.parse_created("soon") is None
