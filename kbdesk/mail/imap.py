@@ -6,9 +6,10 @@ import imaplib
 import logging
 import ssl
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from kbdesk.mail.store import StoreError, receive
+from kbdesk.mail.urls import parse_server_url
 
 log = logging.getLogger("kbdesk.mail")
 KEYWORD = "$KbdeskStored"
@@ -44,17 +45,11 @@ def imap_settings(url: str) -> ImapSettings:
     Options: move=Folder (move stored mail there instead of flagging it), cafile=PATH (trust
     this CA, e.g. a private server's certificate).
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise ValueError("KBDESK_IMAP_URL must look like imaps://user:pass@host:993/INBOX")
-    query = parse_qs(parts.query)
-    use_ssl = parts.scheme == "imaps"
-    return ImapSettings(
-        host=parts.hostname, port=parts.port or (993 if use_ssl else 143), ssl=use_ssl,
-        starttls=query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes"),
-        user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-        mailbox=unquote(parts.path.lstrip("/")) or "INBOX",
-        move_to=unquote(query.get("move", [""])[0]), cafile=query.get("cafile", [""])[0])
+    common, query, path = parse_server_url(
+        url, ("imap", "imaps"), (143, 993),
+        "KBDESK_IMAP_URL must look like imaps://user:pass@host:993/INBOX")
+    return ImapSettings(**common, mailbox=unquote(path.lstrip("/")) or "INBOX",
+                        move_to=unquote(query.get("move", [""])[0]))
 
 
 def _quote(name: str) -> str:

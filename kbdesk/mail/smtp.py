@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
@@ -16,6 +15,7 @@ from kbdesk.db_types import utcnow
 from kbdesk.mail.headers import domain_of, one_line
 from kbdesk.mail.loops import our_address
 from kbdesk.mail.models import OutboundMail
+from kbdesk.mail.urls import parse_server_url
 
 TIMEOUT = 30
 # Long lines are folded only at 998: the default 78 makes Python wrap a long Message-ID in
@@ -36,16 +36,10 @@ class SmtpSettings:
 
 def smtp_settings(url: str) -> SmtpSettings:
     """Parse smtp://[user:pass@]host[:port][?starttls=1] or smtps://… (&cafile=PATH)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("KBDESK_SMTP_URL must look like smtp://host:port or smtps://host:port")
-    query = parse_qs(parts.query)
-    use_ssl = parts.scheme == "smtps"
-    return SmtpSettings(
-        host=parts.hostname, port=parts.port or (465 if use_ssl else 25), ssl=use_ssl,
-        starttls=query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes"),
-        user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-        cafile=query.get("cafile", [""])[0])
+    common, _query, _path = parse_server_url(
+        url, ("smtp", "smtps"), (25, 465),
+        "KBDESK_SMTP_URL must look like smtp://host:port or smtps://host:port")
+    return SmtpSettings(**common)
 
 
 def build_message(row: OutboundMail, *, from_name: str) -> EmailMessage:
