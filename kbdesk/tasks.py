@@ -71,6 +71,9 @@ def after_commit(callback, *args, **kwargs) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy fires this when a SAVEPOINT is released too; only the real commit counts.
+    if session.get_nested_transaction() is not None:
+        return
     callbacks = session.info.pop("after_commit", [])
     for callback, args, kwargs in callbacks:
         callback(*args, **kwargs)

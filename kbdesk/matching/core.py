@@ -416,9 +416,18 @@ def _same(
     return found
 
 
+_TITLES: OrderedDict[tuple, str] = OrderedDict()
+
+
 def _title_key(searcher: Searcher, title: str) -> str:
-    """A title as its analysed terms, for fuzzy comparison."""
-    return " ".join(tokens(searcher, "title", title))
+    """A title as its analysed terms, for fuzzy comparison (the same titles come back often)."""
+    field = searcher.schema["title"] if "title" in searcher.schema else None
+    return _cached(
+        _TITLES,
+        (type(field).__name__, title),
+        lambda: " ".join(tokens(searcher, "title", title)),
+        size=50_000,
+    )
 
 
 def features(
@@ -467,6 +476,80 @@ def features(
     return found
 
 
+@dataclass(frozen=True)
+class Group:
+    """One list to fill from a single matching pass: its kinds, filter and length."""
+
+    name: str
+    kinds: tuple[str, ...] = KINDS
+    allowed: wq.Query | None = None
+    limit: int = 10
+    exclude_docids: tuple[str, ...] = ()
+
+
+class Pass:
+    """The work one ticket's matching shares between groups: key terms, postings, BM25."""
+
+    def __init__(self, searcher: Searcher, ticket: MatchQuery, tuning: Tuning):
+        self.searcher, self.ticket, self.tuning = searcher, ticket, tuning
+        self.terms = key_terms(
+            searcher,
+            ticket.title,
+            ticket.body,
+            limit=tuning.max_terms,
+            title_weight=tuning.title_weight,
+            max_df_ratio=tuning.max_df_ratio,
+        )
+        self.postings = read_postings(searcher, self.terms, tuning) if self.terms else []
+        self._first: dict[int, float] | None = None
+
+    @property
+    def first(self) -> dict[int, float]:
+        """First-pass BM25 over the whole index, computed once for all groups."""
+        if self._first is None:
+            self._first = first_pass(self.postings)
+        return self._first
+
+    def candidates(self, group: Group) -> list[Candidate]:
+        """The group's best BM25 candidates with their re-ranking features."""
+        if not self.terms:
+            return []
+        searcher, postings, tuning = self.searcher, self.postings, self.tuning
+        excluded = {searcher.document_number(docid=d) for d in group.exclude_docids} - {None}
+        gate = Gate(searcher, _restriction(group.allowed, group.kinds), excluded)
+        allowed = gate.count()
+        if allowed == 0:
+            return []
+        walked = sum(len(p.ids) for p in postings)
+        if allowed is not None and NARROW * allowed * len(postings) < walked:
+            # few documents to choose from: look each one up rather than walk every posting
+            scores = score_docs(gate.docs(), postings)
+        else:
+            scores = best_pool(self.first, postings, gate, max(tuning.pool, tuning.candidates))
+        docnums = heapq.nlargest(tuning.candidates, scores, key=scores.__getitem__)
+        if not docnums:
+            return []
+        return features(searcher, self.ticket, self.terms, postings, scores, docnums)
+
+    def match(self, group: Group) -> list[Match]:
+        """The group's limit best documents, best first."""
+        weights = self.tuning.weights
+        ranked = heapq.nlargest(
+            group.limit, self.candidates(group), key=lambda c: score(c.features, weights)
+        )
+        return [
+            Match(
+                docid=c.fields.get("docid", ""),
+                kind=c.fields.get("kind", ""),
+                obj_id=str(c.fields.get("obj_id", "")),
+                score=round(score(c.features, weights), 4),
+                reasons=c.shared,
+                title=c.fields.get("title") or "",
+            )
+            for c in ranked
+        ]
+
+
 def candidates(
     searcher: Searcher,
     ticket: MatchQuery,
@@ -477,31 +560,8 @@ def candidates(
     tuning: Tuning = DEFAULT_TUNING,
 ) -> list[Candidate]:
     """The ticket's best BM25 candidates with their re-ranking features."""
-    terms = key_terms(
-        searcher,
-        ticket.title,
-        ticket.body,
-        limit=tuning.max_terms,
-        title_weight=tuning.title_weight,
-        max_df_ratio=tuning.max_df_ratio,
-    )
-    if not terms:
-        return []
-    postings = read_postings(searcher, terms, tuning)
-    excluded = {searcher.document_number(docid=d) for d in exclude_docids} - {None}
-    gate = Gate(searcher, _restriction(allowed, kinds), excluded)
-    allowed = gate.count()
-    if allowed is not None and NARROW * allowed * len(postings) < sum(len(p.ids) for p in postings):
-        # few documents to choose from: look each one up rather than walk every posting
-        scores = score_docs(gate.docs(), postings)
-    else:
-        scores = best_pool(
-            first_pass(postings), postings, gate, max(tuning.pool, tuning.candidates)
-        )
-    docnums = heapq.nlargest(tuning.candidates, scores, key=scores.__getitem__)
-    if not docnums:
-        return []
-    return features(searcher, ticket, terms, postings, scores, docnums)
+    group = Group("", tuple(kinds), allowed, 0, tuple(exclude_docids))
+    return Pass(searcher, ticket, tuning).candidates(group)
 
 
 def score(values: dict[str, float], weights: dict[str, float]) -> float:
@@ -520,18 +580,13 @@ def match(
     tuning: Tuning = DEFAULT_TUNING,
 ) -> list[Match]:
     """The limit documents most similar to the ticket, best first, that the viewer may see."""
-    found = candidates(
-        searcher, ticket, allowed=allowed, kinds=kinds, exclude_docids=exclude_docids, tuning=tuning
-    )
-    ranked = heapq.nlargest(limit, found, key=lambda c: score(c.features, tuning.weights))
-    return [
-        Match(
-            docid=c.fields.get("docid", ""),
-            kind=c.fields.get("kind", ""),
-            obj_id=str(c.fields.get("obj_id", "")),
-            score=round(score(c.features, tuning.weights), 4),
-            reasons=c.shared,
-            title=c.fields.get("title") or "",
-        )
-        for c in ranked
-    ]
+    group = Group("", tuple(kinds), allowed, limit, tuple(exclude_docids))
+    return Pass(searcher, ticket, tuning).match(group)
+
+
+def match_groups(
+    searcher: Searcher, ticket: MatchQuery, groups: Iterable[Group], tuning: Tuning = DEFAULT_TUNING
+) -> dict[str, list[Match]]:
+    """Several lists (e.g. tickets, articles, notes) from one shared pass over the index."""
+    shared = Pass(searcher, ticket, tuning)
+    return {group.name: shared.match(group) for group in groups}

@@ -6,11 +6,11 @@ the caller's visibility is a Whoosh filter, so a customer never gets what it may
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from whoosh import query as wq
 
 from kbdesk.extensions import db
-from kbdesk.matching.core import MatchQuery, match
+from kbdesk.matching.core import Group, MatchQuery, match_groups
 from kbdesk.search.indexing import get_engine, spec_for_kind
 from kbdesk.tickets.models import Message, Ticket
 
@@ -64,15 +64,13 @@ def match_ticket(actor, ticket: Ticket, *, limits: dict | None = None) -> dict:
     limits = {**LIMITS, **(limits or {})}
     q = query_for(ticket)
     mine = (f"ticket:{ticket.id}",) if ticket.id else ()
-    out: dict[str, list] = {}
+    groups = [Group("tickets", ("ticket",), ticket_filter(actor, ticket), limits["tickets"], mine),
+              Group("articles", ("article",), article_filter(actor, ticket), limits["articles"])]
+    notes_allowed = notes_filter(actor, ticket)
+    if notes_allowed is not None:
+        groups.append(Group("notes", ("config",), notes_allowed, limits["notes"]))
     with get_engine().searching() as searcher:
-        out["tickets"] = match(searcher, q, allowed=ticket_filter(actor, ticket), kinds=("ticket",),
-                               limit=limits["tickets"], exclude_docids=mine)
-        out["articles"] = match(searcher, q, allowed=article_filter(actor, ticket),
-                                kinds=("article",), limit=limits["articles"])
-        notes_allowed = notes_filter(actor, ticket)
-        out["notes"] = (match(searcher, q, allowed=notes_allowed, kinds=("config",),
-                              limit=limits["notes"]) if notes_allowed is not None else [])
+        out = {"notes": [], **match_groups(searcher, q, groups)}
     return {group: _describe(group, matches) for group, matches in out.items() if group in limits}
 
 
@@ -89,6 +87,8 @@ def _describe(group: str, matches) -> list[dict]:
     spec = spec_for_kind(items[0]["kind"])
     rows = {o.id: o for o in db.session.scalars(
         select(spec.model).where(spec.model.id.in_([i["id"] for i in items])))}
+    resolved = [o.id for o in rows.values() if group == "tickets" and o.status in ("resolved", "closed")]
+    resolutions = resolutions_of(resolved)
     kept = []
     for item in items:
         obj = rows.get(item["id"])
@@ -97,19 +97,23 @@ def _describe(group: str, matches) -> list[dict]:
         item["url"] = spec.url(obj)
         if group == "tickets":
             item["status"], item["severity"], item["number"] = obj.status, obj.severity, obj.number
-            if obj.status in ("resolved", "closed"):
-                item["resolution"] = resolution_of(obj)
+            if obj.id in resolutions:
+                item["resolution"] = resolutions[obj.id]
         kept.append(item)
     return kept
 
 
-def resolution_of(ticket: Ticket) -> str:
-    """The last public staff reply of a resolved ticket, shortened: how it was resolved."""
-    msg = db.session.scalar(
-        select(Message).where(Message.ticket_id == ticket.id, Message.internal.is_(False),
-                              Message.author_id.is_not(None), Message.automatic.is_(False))
-        .order_by(Message.id.desc()).limit(1))
-    if msg is None:
-        return ""
-    text = " ".join(msg.body.split())
-    return text[:280] + ("…" if len(text) > 280 else "")
+def resolutions_of(ticket_ids: list[int]) -> dict[int, str]:
+    """How resolved tickets were resolved: each one's last public staff reply, shortened."""
+    if not ticket_ids:
+        return {}
+    last = (select(func.max(Message.id))
+            .where(Message.ticket_id.in_(ticket_ids), Message.internal.is_(False),
+                   Message.author_id.is_not(None), Message.automatic.is_(False))
+            .group_by(Message.ticket_id))
+    out = {tid: "" for tid in ticket_ids}
+    for tid, body in db.session.execute(
+            select(Message.ticket_id, Message.body).where(Message.id.in_(last))):
+        text = " ".join(body.split())
+        out[tid] = text[:280] + ("…" if len(text) > 280 else "")
+    return out

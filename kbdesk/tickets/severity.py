@@ -9,6 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from kbdesk.tickets.timeline import SEVERITY_LABELS
+
 SEVERITIES = ("critical", "high", "normal", "low")
 
 # Cue patterns on diacritics-folded, lower-cased text. Czech stems cover the word forms
@@ -125,7 +127,8 @@ def suggest_severity(text: str, similar_severities: Sequence = (), *,
         share = {s: sum(w for x, w in weighted if x == s) for s in SEVERITIES}
         top = max(SEVERITIES, key=lambda s: (share[s], -SEVERITIES.index(s)))
         reasons.append(_tr("%(n)s of %(total)s similar tickets were %(severity)s",
-                           n=counts[top], total=len(weighted), severity=top))
+                           n=counts[top], total=len(weighted),
+                           severity=_tr(SEVERITY_LABELS[top]).lower()))
     if cue is None and not weighted:
         return "normal", _tr("no cue words and no similar tickets; the default")
     # Ties go to the more severe level: underrating an outage costs more than overrating.

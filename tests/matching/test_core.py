@@ -10,7 +10,7 @@ import pytest
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
-from kbdesk.matching.core import MatchQuery, Tuning, match
+from kbdesk.matching.core import Group, MatchQuery, Tuning, match, match_groups
 from kbdesk.matching.keyterms import key_terms
 from kbdesk.search.schema import Codec, build_schema, to_fields
 
@@ -119,6 +119,24 @@ def test_kinds_and_limit(corpus):
         everything = match(s, NEW, limit=3)
     assert len(everything) == 3
     assert {m.docid for m in everything} >= {"ticket:1", "article:1"}
+
+
+def test_one_shared_pass_gives_each_group_what_its_own_match_gives(corpus):
+    alfa_only = wq.Term("customer", "alfa")
+    groups = [
+        Group("tickets", ("ticket",), alfa_only, 3, ("ticket:2",)),
+        Group("articles", ("article",), wq.Term("visibility", "public"), 5),
+        Group("notes", ("config",), wq.Term("customer", "beta"), 5),
+    ]
+    with build(corpus, batches=3).searcher() as s:
+        together = match_groups(s, NEW, groups)
+        alone = {g.name: match(s, NEW, allowed=g.allowed, kinds=g.kinds, limit=g.limit,
+                               exclude_docids=g.exclude_docids) for g in groups}
+    assert together == alone
+    assert [m.docid for m in together["articles"]] == ["article:1"]
+    assert together["notes"] == []
+    assert together["tickets"][0].docid == "ticket:1"
+    assert {m.docid for m in together["tickets"]}.isdisjoint({"ticket:2", "ticket:20"})
 
 
 def test_a_document_the_viewer_may_not_see_is_never_returned(corpus):

@@ -79,3 +79,11 @@ def test_unknown_severities_are_ignored():
 def test_fold_keeps_length():
     text = "Příliš žluťoučký kůň"
     assert fold(text) == "prilis zlutoucky kun" and len(fold(text)) == len(text)
+
+
+def test_the_reason_names_the_severity_in_the_users_language(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("cs"):
+        _severity, reason = suggest_severity("Nevím proč.", ["critical", "critical"])
+    assert reason == "2 z 2 podobných požadavků mělo závažnost kritická"
