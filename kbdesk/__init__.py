@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "kbdesk.monitor.views:bp",
     "kbdesk.portal.views:bp",
     "kbdesk.releases.views:bp",
+    "kbdesk.problems.views:bp",
     "kbdesk.api.blueprint:bp",
 ]
 
@@ -37,6 +38,7 @@ MODEL_MODULES = [
     "kbdesk.monitor.models",
     "kbdesk.portal.models",
     "kbdesk.releases.models",
+    "kbdesk.problems.models",
 ]
 
 

@@ -177,6 +177,7 @@ FEATURE_GROUPS: list[str] = [
     "kbdesk.kb.cli:kb_group",
     "kbdesk.mail.cli:mail_group",
     "kbdesk.monitor.cli:group",
+    "kbdesk.problems.cli:group",
 ]
 
 

@@ -11,6 +11,7 @@ TASK_MODULES: list[str] = [
     "kbdesk.mail.tasks",
     "kbdesk.sla.tasks",
     "kbdesk.monitor.tasks",
+    "kbdesk.problems.tasks",
 ]
 
 

@@ -28,6 +28,7 @@ ROUTE_MODULES = [
     "kbdesk.sla.api",
     "kbdesk.monitor.api",
     "kbdesk.releases.api",
+    "kbdesk.problems.api",
 ]
 
 

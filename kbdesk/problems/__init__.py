@@ -1,0 +1,1 @@
+"""Problems: recurring tickets grouped, with root cause, workaround and a planned fix."""
