@@ -398,21 +398,26 @@ def _epoch(value: datetime | None) -> float | None:
 def _same(
     searcher: Searcher, fieldname: str, value: str | None, docnums: Sequence[int]
 ) -> set[int]:
-    """The docnums whose (ID) field equals value, read from a column if there is one."""
+    """The docnums whose (ID) field equals value, read per segment (column or postings)."""
     if not value or fieldname not in searcher.schema:
         return set()
-    reader = searcher.reader()
-    if reader.has_column(fieldname):
-        column = reader.column_reader(fieldname)
-        return {d for d in docnums if column[d] == value}
     ordered = sorted(docnums)
     found: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
-        ids = _decode(leaf.reader(), fieldname, value)[0]
+        reader = leaf.reader()
+        # Whoosh's MultiReader.column_reader leaves out segments without the column and then
+        # looks their docnums up in the wrong segment: read each segment on its own.
+        lo = bisect_left(ordered, offset)
+        mine = ordered[lo : bisect_left(ordered, offset + reader.doc_count_all())]
+        if not mine:
+            continue
+        if reader.has_column(fieldname):
+            column = reader.column_reader(fieldname)
+            found.update(d for d in mine if column[d - offset] == value)
+            continue
+        ids = _decode(reader, fieldname, value)[0]
         if ids:
-            found.update(
-                d for d, _ in Postings(value, offset, ids, [], [], 0.0, False).find(ordered)
-            )
+            found.update(d for d, _ in Postings(value, offset, ids, [], [], 0.0, False).find(mine))
     return found
 
 

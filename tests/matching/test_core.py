@@ -139,6 +139,28 @@ def test_one_shared_pass_gives_each_group_what_its_own_match_gives(corpus):
     assert {m.docid for m in together["tickets"]}.isdisjoint({"ticket:2", "ticket:20"})
 
 
+def test_segments_without_a_customer_or_application_column(corpus):
+    # The public article (no customer, no application) sits in a segment of its own, as it
+    # does when articles and tickets are indexed at different times.
+    article = next(d for d in corpus if d["docid"] == "article:1")
+    tickets = [d for d in corpus if d is not article]
+    for d in tickets:
+        d["application"] = "7"
+    asked = MatchQuery(title=NEW.title, body=NEW.body, customer="alfa", application="7",
+                       created=T0)
+    ix = build(tickets[:5])
+    for segment in ([article], tickets[5:]):
+        writer = ix.writer(codec=Codec())
+        for doc in segment:
+            writer.add_document(**to_fields(doc))
+        writer.commit(merge=False)
+    assert len(list(ix.reader().leaf_readers())) == 3
+    with ix.searcher() as s:
+        found = match(s, asked, limit=20)
+        assert "article:1" in {m.docid for m in found}
+        assert match(s, asked, kinds=("ticket",))[0].docid == "ticket:1"
+
+
 def test_a_document_the_viewer_may_not_see_is_never_returned(corpus):
     alfa_only = wq.Term("customer", "alfa")
     with build(corpus).searcher() as s:
