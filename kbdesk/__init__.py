@@ -16,13 +16,17 @@ BLUEPRINTS = [
     "kbdesk.customers.views:bp",
     "kbdesk.tickets.views:bp",
     "kbdesk.kb.views:bp",
+    "kbdesk.kb.review_views:bp",
     "kbdesk.search.views:bp",
     "kbdesk.mail.views:bp",
     "kbdesk.sla.views:bp",
     "kbdesk.monitor.views:bp",
     "kbdesk.portal.views:bp",
     "kbdesk.releases.views:bp",
+    "kbdesk.authoring.views:bp",
+    "kbdesk.feedback.views:bp",
     "kbdesk.problems.views:bp",
+    "kbdesk.gaps.views:bp",
     "kbdesk.api.blueprint:bp",
 ]
 
@@ -38,7 +42,10 @@ MODEL_MODULES = [
     "kbdesk.monitor.models",
     "kbdesk.portal.models",
     "kbdesk.releases.models",
+    "kbdesk.authoring.models",
+    "kbdesk.feedback.models",
     "kbdesk.problems.models",
+    "kbdesk.gaps.models",
 ]
 
 

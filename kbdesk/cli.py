@@ -178,6 +178,7 @@ FEATURE_GROUPS: list[str] = [
     "kbdesk.mail.cli:mail_group",
     "kbdesk.monitor.cli:group",
     "kbdesk.problems.cli:group",
+    "kbdesk.gaps.cli:group",
 ]
 
 

@@ -49,6 +49,8 @@ def from_env() -> dict:
         "SEARCH_INDEX_DIR": os.environ.get("KBDESK_SEARCH_INDEX_DIR") or str(data_dir / "index"),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("KBDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)),
         "LOG_LEVEL": os.environ.get("KBDESK_LOG_LEVEL", "INFO"),
+        "KB_REVIEW_INTERVAL_DAYS": int(os.environ.get("KBDESK_KB_REVIEW_INTERVAL_DAYS", 180)),
+        "GAPS_WINDOW_DAYS": int(os.environ.get("KBDESK_GAPS_WINDOW_DAYS", 90)),
     }
 
 

@@ -7,6 +7,7 @@ from flask import request, url_for
 from kbdesk.api.blueprint import actor, bp, iso, json_body, page, page_args, route
 from kbdesk.customers.models import Customer
 from kbdesk.extensions import db
+from kbdesk.feedback.services import record_view
 from kbdesk.kb import services
 from kbdesk.kb.render import render_markdown
 
@@ -31,7 +32,7 @@ PAGING = [
 FILTERS = [
     {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["article", "config"]}},
     {"name": "status", "in": "query",
-     "schema": {"type": "string", "enum": ["draft", "published", "archived"]}},
+     "schema": {"type": "string", "enum": ["draft", "in_review", "published", "archived"]}},
     {"name": "visibility", "in": "query",
      "schema": {"type": "string", "enum": ["public", "customer", "internal"]}},
     {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["cs", "en"]}},
@@ -49,11 +50,14 @@ ARTICLE_SCHEMAS = {
         "html": {"type": "string", "description": "The body rendered and sanitised"},
         "kind": {"type": "string", "enum": ["article", "config"]},
         "visibility": {"type": "string", "enum": ["public", "customer", "internal"]},
-        "status": {"type": "string", "enum": ["draft", "published", "archived"]},
+        "status": {"type": "string", "enum": ["draft", "in_review", "published", "archived"]},
         "language": {"type": "string", "enum": ["cs", "en"]},
         "customer": NULLABLE_S, "application": {"type": "integer", "nullable": True},
         "tags": STRINGS, "author": NULLABLE_S, "revision": INT,
         "created_at": S, "updated_at": S, "url": S,
+        "review_due": {"type": "string", "format": "date", "nullable": True,
+                       "description": "Next review date (staff only)"},
+        "reviewed_at": {"type": "string", "nullable": True, "description": "Staff only"},
         "attachments": {"type": "array", "items": _obj({
             "id": INT, "filename": S, "content_type": S, "size": INT, "url": S})},
     }),
@@ -61,12 +65,14 @@ ARTICLE_SCHEMAS = {
         "title": S, "body": S, "slug": S,
         "kind": {"type": "string", "enum": ["article", "config"]},
         "visibility": {"type": "string", "enum": ["public", "customer", "internal"]},
-        "status": {"type": "string", "enum": ["draft", "published", "archived"]},
+        "status": {"type": "string", "enum": ["draft", "in_review", "published", "archived"]},
         "language": {"type": "string", "enum": ["cs", "en"]},
         "customer": {"type": "string", "nullable": True, "description": "Customer slug"},
         "application": {"type": "integer", "nullable": True},
         "tags": {"oneOf": [STRINGS, S], "description": "A list or a comma-separated string"},
         "note": {"type": "string", "description": "What changed (kept with the revision)"},
+        "review_due": {"type": "string", "format": "date", "nullable": True,
+                       "description": "Next review date; empty clears it"},
         "base_revision": {"type": "integer",
                           "description": "The revision the change starts from; 409 if stale"},
     }, ["title"]),
@@ -102,6 +108,9 @@ def article_json(a, *, full: bool = True) -> dict:
         "tags": a.tags, "author": a.author.name if a.author and user.is_staff else None,
         "revision": a.revision, "created_at": iso(a.created_at), "updated_at": iso(a.updated_at),
         "url": url_for("kb.article", article_id=a.id),
+        # Review dates are internal bookkeeping: staff only.
+        "review_due": a.review_due.isoformat() if a.review_due and user.is_staff else None,
+        "reviewed_at": iso(a.reviewed_at) if user.is_staff else None,
     }
     if full:
         out["body"] = a.body
@@ -153,7 +162,9 @@ def articles_create():
        response={"$ref": "#/components/schemas/Article"})
 def articles_get(article_id: int):
     """GET /articles/<id>."""
-    return article_json(services.get_article(actor(), article_id))
+    article = services.get_article(actor(), article_id)
+    record_view(article.id)
+    return article_json(article)
 
 
 @route("/articles/<int:article_id>", ["PATCH"],

@@ -24,11 +24,15 @@ ROUTE_MODULES = [
     "kbdesk.api.customers",
     "kbdesk.api.tickets",
     "kbdesk.api.articles",
+    "kbdesk.kb.review_api",
     "kbdesk.api.search",
     "kbdesk.sla.api",
     "kbdesk.monitor.api",
     "kbdesk.releases.api",
+    "kbdesk.authoring.api",
+    "kbdesk.feedback.api",
     "kbdesk.problems.api",
+    "kbdesk.gaps.api",
 ]
 
 

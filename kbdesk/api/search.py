@@ -6,6 +6,7 @@ from flask import request
 
 from kbdesk.api.blueprint import actor, page_args, route
 from kbdesk.api.openapi import INT, SCHEMAS, B, S, _obj
+from kbdesk.gaps import services as gaps
 from kbdesk.search import services
 
 PARAMS = [{"name": n, "in": "query", "schema": {"type": "string"}} for n in
@@ -20,6 +21,8 @@ SCHEMAS.update({
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
         "total": INT, "limit": INT, "offset": INT, "did_you_mean": {"type": "string", "nullable": True},
         "corrected": B, "rebuilding": B,
+        "search_log_id": {"type": "integer", "nullable": True,
+                          "description": "POST /search-log/{id}/click when a result is opened"},
         "facets": {"type": "object", "additionalProperties": {"type": "array", "items": _obj(
             {"value": S, "label": S, "count": INT})}}}),
 })
@@ -33,10 +36,11 @@ def search():
     filters = {k: request.args.get(k, "") for k in services.FILTERS}
     result = services.search(actor(), request.args.get("q", ""), filters, limit=limit,
                              offset=offset)
+    log_id = gaps.log_page(actor(), "api", request.args.get("q", ""), result, offset)
     return {
         "items": [{"id": h.id, "kind": h.kind, "title": h.title, "snippet": h.snippet,
                    "score": h.score, "url": h.url} for h in result.hits],
         "total": result.total, "limit": limit, "offset": offset, "facets": result.facets,
         "did_you_mean": result.did_you_mean, "corrected": result.corrected,
-        "rebuilding": result.rebuilding,
+        "rebuilding": result.rebuilding, "search_log_id": log_id,
     }

@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired
 KIND_CHOICES = [("article", _l("Article")), ("config", _l("Configuration note"))]
 VISIBILITY_CHOICES = [("public", _l("Public")), ("customer", _l("Customer")),
                       ("internal", _l("Internal"))]
-STATUS_CHOICES = [("draft", _l("Draft")), ("published", _l("Published")),
+STATUS_CHOICES = [("draft", _l("Draft")), ("in_review", _l("In review")),
+                  ("published", _l("Published")),
                   ("archived", _l("Archived"))]
 LANG_CHOICES = [("cs", "Čeština"), ("en", "English")]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kbdesk.accounts.models import User
@@ -14,7 +14,8 @@ from kbdesk.extensions import db
 
 KINDS = ("article", "config")
 VISIBILITIES = ("public", "customer", "internal")
-STATUSES = ("draft", "published", "archived")
+STATUSES = ("draft", "in_review", "published", "archived")
+REVIEW_ACTIONS = ("submitted", "approved", "returned", "reviewed")
 LANGUAGES = ("cs", "en")
 
 
@@ -44,10 +45,19 @@ class Article(db.Model):
     source_path: Mapped[str | None] = mapped_column(String(500), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Review and freshness (kbdesk.kb.review): past review_due the article is stale.
+    review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Whom the submitter asked to review it (in_review only; anyone allowed may still review).
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                    index=True)
 
     customer: Mapped[Customer | None] = relationship()
     application: Mapped[Application | None] = relationship()
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     tag_rows: Mapped[list[ArticleTag]] = relationship(
         back_populates="article", order_by="ArticleTag.position", cascade="all, delete-orphan")
     revisions: Mapped[list[ArticleRevision]] = relationship(
@@ -127,6 +137,27 @@ class ArticleAttachment(db.Model):
 
     article: Mapped[Article] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
+
+
+class ArticleReview(db.Model):
+    """One step of an article's review: submitted, approved, returned or reviewed (still accurate)."""
+
+    __tablename__ = "article_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                            index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The article revision the step was about, so "what was approved" stays answerable.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
 
 
 # Registers Article with the search index whenever the models load.

@@ -345,6 +345,9 @@ def create_article(actor, data: dict, *, source_path: str | None = None) -> Arti
     fields = _input_fields(c, partial=False)
     note = _note(c)
     _check_rules(c, fields)
+    due = _review_due_input(c)
+    if source_path is None:  # imports keep the status their file names
+        _check_publishing(c, actor, None, fields)
     c.done()
     if "slug" in fields:
         if _slug_taken(fields["slug"], None):
@@ -359,6 +362,7 @@ def create_article(actor, data: dict, *, source_path: str | None = None) -> Arti
     article.content_hash = content_hash({**fields})
     db.session.add(article)
     _add_revision(article, actor, note or "Created.")
+    _status_changed(article, actor, None, due)
     db.session.flush()
     return article
 
@@ -386,7 +390,12 @@ def update_article(actor, article_id: int, data: dict, *,
         base = None
     merged = {**current_fields(article), **{k: v for k, v in fields.items() if k != "slug"}}
     _check_rules(c, merged)
+    due = _review_due_input(c)
+    if source_path is None:  # imports keep the status their file names
+        _check_publishing(c, actor, article.status, merged)
     c.done()
+    if due is not _UNSET:
+        article.review_due = due  # a date, not content: no revision
     if "slug" in fields and fields["slug"] != article.slug:
         if _slug_taken(fields["slug"], article):
             raise Conflict("An article with this slug already exists.", {"slug": "Already taken."})
@@ -398,14 +407,43 @@ def update_article(actor, article_id: int, data: dict, *,
     if base is not None and base != article.revision:
         raise Conflict(f"Someone saved revision {article.revision} after you started editing "
                        f"revision {base}. Reload and apply your change again.")
+    before = article.status
     _apply(article, merged)
     article.content_hash = new_hash
     article.updated_at = utcnow()
     if source_path is not None:
         article.source_path = source_path
     _add_revision(article, actor, note)
+    _status_changed(article, actor, before, due)
     db.session.flush()
     return article
+
+
+# --- review hooks (the workflow itself lives in kbdesk.kb.review) ---------------------------
+
+_UNSET = object()
+
+
+def _review_due_input(c: Checker):
+    """`review_due` as a date (None clears it); _UNSET when not given."""
+    from kbdesk.kb import review
+
+    return review.parse_review_due(c) if c.has("review_due") else _UNSET
+
+
+def _check_publishing(c: Checker, actor, old_status: str | None, merged: dict) -> None:
+    from kbdesk.kb import review
+
+    if not review.may_publish_directly(actor, old_status, merged):
+        c.error("status", "Only an administrator publishes an article directly; "
+                          "submit it for review instead.")
+
+
+def _status_changed(article: Article, actor, old_status: str | None, due) -> None:
+    from kbdesk.kb import review
+
+    review.after_save(article, actor, old_status, None if due is _UNSET else due,
+                      due_given=due is not _UNSET)
 
 
 # --- revisions -------------------------------------------------------------------------------

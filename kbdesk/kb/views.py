@@ -20,6 +20,7 @@ from sqlalchemy import select
 from kbdesk.customers.models import Application, Customer
 from kbdesk.errors import ServiceError
 from kbdesk.extensions import db
+from kbdesk.feedback.services import record_view
 from kbdesk.kb import attachments, services
 from kbdesk.kb.forms import ArticleForm, AttachmentForm
 from kbdesk.kb.models import KINDS, LANGUAGES, STATUSES, VISIBILITIES
@@ -82,6 +83,7 @@ def index():
 def article(article_id: int):
     """One article, rendered, with its facts and attachments."""
     item = services.get_article(current_user, article_id)
+    record_view(item.id)
     return render_template("kb/article.html", article=item, html=render_markdown(item.body),
                            can_edit=services.can_edit(current_user),
                            inline=attachments.is_inline)
@@ -126,7 +128,7 @@ def edit(article_id: int | None = None):
             form = ArticleForm(data=_initial(item))
         else:
             # Links such as /kb/new?kind=config&customer=alfa preset the fields.
-            preset = {k: request.args[k] for k in ("kind", "customer", "visibility", "language")
+            preset = {k: request.args[k] for k in ("kind", "customer", "visibility", "language", "title")
                       if k in request.args}
             if preset.get("kind") == "config" and "visibility" not in preset:
                 preset["visibility"] = "internal"

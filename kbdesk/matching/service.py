@@ -69,8 +69,9 @@ def match_ticket(actor, ticket: Ticket, *, limits: dict | None = None) -> dict:
     notes_allowed = notes_filter(actor, ticket)
     if notes_allowed is not None:
         groups.append(Group("notes", ("config",), notes_allowed, limits["notes"]))
+    groups = [g for g in groups if g.limit > 0]
     with get_engine().searching() as searcher:
-        out = {"notes": [], **match_groups(searcher, q, groups)}
+        out = {"tickets": [], "articles": [], "notes": [], **match_groups(searcher, q, groups)}
     return {group: _describe(group, matches) for group, matches in out.items() if group in limits}
 
 

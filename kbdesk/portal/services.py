@@ -10,7 +10,6 @@ from typing import BinaryIO
 
 from sqlalchemy import or_, select
 
-from kbdesk.db_types import utcnow
 from kbdesk.errors import NotFound, ValidationError
 from kbdesk.extensions import db
 from kbdesk.kb import services as kb
@@ -106,22 +105,11 @@ def my_vote(actor, article_id: int) -> ArticleVote | None:
 
 
 def vote(actor, article_id: int, helpful) -> ArticleVote:
-    """Record (or change) the actor's "was this helpful?" answer."""
-    article = get_article(actor, article_id)
-    if str(helpful).lower() in ("1", "yes", "true"):
-        value = True
-    elif str(helpful).lower() in ("0", "no", "false"):
-        value = False
-    else:
-        raise ValidationError({"helpful": "Answer yes or no."})
-    row = my_vote(actor, article.id)
-    if row is None:
-        row = ArticleVote(user_id=actor.id, article_id=article.id, helpful=value)
-        db.session.add(row)
-    row.helpful = value
-    row.updated_at = utcnow()
-    db.session.flush()
-    return row
+    """Record (or change) the actor's "was this helpful?" answer (staff vote the same way)."""
+    from kbdesk.feedback.services import vote as record_vote
+
+    require_customer(actor)
+    return record_vote(actor, article_id, helpful)
 
 
 def vote_counts(article_id: int) -> dict:

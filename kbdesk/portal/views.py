@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kbdesk.errors import ServiceError
+from kbdesk.feedback.services import record_view
+from kbdesk.gaps import services as gaps
 from kbdesk.kb.render import render_markdown
 from kbdesk.portal import deflection, services
 from kbdesk.releases import services as releases
@@ -79,7 +81,8 @@ def search():
     _customer_only()
     q = request.args.get("q", "").strip()
     page = services.search_articles(current_user, q) if q else None
-    return render_template("portal/search.html", q=q, page=page)
+    search_log_id = gaps.log_page(current_user, "portal", q, page)
+    return render_template("portal/search.html", q=q, page=page, search_log_id=search_log_id)
 
 
 @bp.get("/articles/<int:article_id>")
@@ -87,8 +90,10 @@ def article(article_id: int):
     """An article, rendered; opened from a suggestion it is recorded as such."""
     _customer_only()
     art = services.get_article(current_user, article_id)
+    record_view(art.id)
     if request.args.get("from") == "suggestion":
         services.record_opened(current_user, art.id, filing_key())
+    gaps.click_from_link(current_user, request.args.get("sl"), "article", art.id)
     return render_template("portal/article.html", article=art, body=render_markdown(art.body),
                            vote=services.my_vote(current_user, art.id))
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from kbdesk.errors import ValidationError
+from kbdesk.gaps import services as gaps
 from kbdesk.search import services
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -31,5 +32,6 @@ def index():
             page = services.search(current_user, q, filters, limit=PER_PAGE, offset=offset)
         except ValidationError as exc:
             error = "; ".join(exc.fields.values())
+    search_log_id = gaps.log_page(current_user, "staff", q, page, offset) if q.strip() else None
     return render_template("search/index.html", q=q, filters=filters, page=page, error=error,
-                           per_page=PER_PAGE, offset=offset)
+                           per_page=PER_PAGE, offset=offset, search_log_id=search_log_id)

@@ -28,7 +28,7 @@ class CalendarForm(FlaskForm):
 class PolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired()])
     description = TextAreaField(_l("Description"))
-    warning_percent = StringField(_l("Warn at (% of the target)"), default="80")
+    warning_percent = StringField(_l("Warn at (percent of the target)"), default="80")
     escalate_on = SelectField(_l("Escalate"), choices=ESCALATE_CHOICES)
     escalate_to_lead = BooleanField(_l("Notify the team lead"), default=True)
     escalate_raise = BooleanField(_l("Raise the ticket to the top of queues"), default=True)

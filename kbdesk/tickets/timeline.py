@@ -122,6 +122,11 @@ def describe(event: TicketEvent) -> str:
         return _("recorded an on-site visit on %(date)s (%(minutes)s min, confirmed by "
                  "%(who)s)", date=d.get("date", "?"), minutes=d.get("minutes", "?"),
                  who=d.get("confirmed_by") or "—")
+    if k == "documented":
+        return _("documented in the article “%(title)s”", title=d.get("title", ""))
+    if k == "undocumented":
+        return _("removed the article “%(title)s” from the documentation",
+                 title=d.get("title", ""))
     if k == "problem_linked":
         return _("linked to problem %(number)s “%(title)s”", number=d.get("number", "?"),
                  title=d.get("title", ""))

@@ -106,7 +106,9 @@ def detail_context(ticket: Ticket, **forms) -> dict:
     ctx: dict = {
         "ticket": ticket, "entries": timeline.timeline(actor, ticket),
         "attachments": visible_attachments(actor, ticket),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
+        # ?reply=…&internal=y prefill the reply (an inserted article link, without JS).
+        "reply_form": forms.get("reply_form") or ReplyForm(data={
+            "body": request.args.get("reply", ""), "internal": bool(request.args.get("internal"))}),
     }
     if not actor.is_staff:
         return ctx

@@ -20,7 +20,10 @@ def seed(app) -> dict:
         staff = factories.UserFactory.create(role="developer", email="dev@kbdesk.test",
                                              name="Dev")
         appl = factories.ApplicationFactory.create(customer=alfa, name="Orders")
-        art = kb.create_article(staff, {
+        # Only an administrator publishes without review (kbdesk.kb.review).
+        admin = factories.UserFactory.create(role="admin", email="admin@kbdesk.test",
+                                             name="Admin")
+        art = kb.create_article(admin, {
             "title": "Printer queue stuck after update",
             "body": "Restart the print spooler service after the update.",
             "visibility": "public", "status": "published", "language": "en"})

@@ -19,7 +19,7 @@ def test_create_read_patch_and_revisions(client, tokens, kb, users):
     resp = client.post("/api/v1/articles", headers=tokens["developer"], json={
         "title": "PostgreSQL too many clients", "body": "## Fix\n\nUse **pgbouncer**.",
         "tags": ["PostgreSQL", "pgbouncer"], "language": "en", "visibility": "public",
-        "status": "published"})
+        "status": "draft"})  # a developer no longer publishes directly (kb.review)
     assert resp.status_code == 201, resp.get_json()
     a = resp.get_json()
     assert a["slug"] == "postgresql-too-many-clients" and a["revision"] == 1

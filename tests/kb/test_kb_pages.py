@@ -31,7 +31,9 @@ def test_staff_create_and_edit_through_the_editor(client, auth, db, users):
     assert 'href="/kb/"' in home  # the nav link
     html = client.get("/kb/new").get_data(as_text=True)
     assert 'data-preview-url="/kb/preview"' in html and "kb.js" in html
-    resp = client.post("/kb/new", data={**article_form(), "csrf_token": csrf_from(html)})
+    # A developer saves drafts; publishing goes through review (kbdesk.kb.review).
+    resp = client.post("/kb/new", data={**article_form(status="draft"),
+                                        "csrf_token": csrf_from(html)})
     assert resp.status_code == 302
     a = db.session.scalar(select(Article).where(Article.slug == "iis-503-after-deploy"))
     assert resp.headers["Location"].endswith(f"/kb/{a.id}")
@@ -41,7 +43,8 @@ def test_staff_create_and_edit_through_the_editor(client, auth, db, users):
     html = client.get(f"/kb/{a.id}/edit").get_data(as_text=True)
     assert "The pool stops." in html and 'name="base_revision" type="hidden" value="1"' in html
     resp = client.post(f"/kb/{a.id}/edit", data={
-        **article_form(body="## Symptoms\n\nThe pool stops twice.", note="more precise"),
+        **article_form(body="## Symptoms\n\nThe pool stops twice.", note="more precise",
+                       status="draft"),
         "base_revision": "1", "csrf_token": csrf_from(html)})
     assert resp.status_code == 302
     db.session.refresh(a)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -58,10 +59,11 @@ def test_search_shows_public_and_own_customer_articles_only(client, auth, users,
     auth.login("alice@alfa.test")
     html = client.get("/portal/search?q=printer spooler").get_data(as_text=True)
     arts = world["arts"]
-    assert f"/portal/articles/{arts['public'].id}\"" in html
-    assert f"/portal/articles/{arts['alfa'].id}\"" in html
+    # result links may carry ?sl=<search log id> (knowledge gaps record the opened result)
+    linked = {int(i) for i in re.findall(r'/portal/articles/(\d+)[?"]', html)}
+    assert {arts["public"].id, arts["alfa"].id} <= linked
     for hidden in ("beta", "internal", "draft"):
-        assert f"/portal/articles/{arts[hidden].id}\"" not in html
+        assert arts[hidden].id not in linked
 
 
 def test_article_vote_is_one_per_user_and_changeable(client, auth, users, world, db):

@@ -1,0 +1,1 @@
+"""Authoring: turning resolved tickets into articles, with personal data scrubbed."""

@@ -1,0 +1,1 @@
+"""Article use and feedback: links inserted into replies, votes, comments, views, stats."""
