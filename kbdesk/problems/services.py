@@ -12,6 +12,7 @@ from kbdesk.extensions import db
 from kbdesk.problems.models import ACTIVE_STATUSES, STATUSES, Problem, ProblemEvent, ProblemTicket
 from kbdesk.releases import services as releases
 from kbdesk.releases.models import Release, ReleaseTicket
+from kbdesk.releases.signals import release_shipped
 from kbdesk.tickets import services as tickets
 from kbdesk.tickets.models import Ticket
 from kbdesk.validation import Checker
@@ -262,3 +263,14 @@ def _find_ticket(actor: User, ref) -> Ticket:
     if isinstance(ref, str) and ref.strip():
         return tickets.get_ticket_by_number(actor, ref.strip())
     raise ValidationError({"ticket_id": "Give the ticket id or number."})
+
+
+@release_shipped.connect
+def mark_fixed(release, actor=None, **_kw) -> None:
+    """A shipped fix release closes its problems' known errors: they become fixed."""
+    for problem in db.session.scalars(select(Problem).where(
+            Problem.release_id == release.id, Problem.status.in_(("open", "known_error")))):
+        record(problem, actor, "status", old=problem.status, new="fixed",
+               release_id=release.id, version=release.version)
+        problem.status = "fixed"
+    db.session.flush()

@@ -14,6 +14,7 @@ from kbdesk.db_types import utcnow
 from kbdesk.errors import Conflict, NotFound, ValidationError
 from kbdesk.extensions import db
 from kbdesk.releases.models import STATES, Release, ReleaseTicket
+from kbdesk.releases.signals import release_shipped
 from kbdesk.tickets import services as tickets
 from kbdesk.tickets.models import Ticket
 from kbdesk.validation import Checker
@@ -107,6 +108,7 @@ def _set_state(actor, release: Release, state: str) -> None:
     if state == "released":
         release.released_on = release.released_on or utcnow().date()
         notify_released(actor, release)
+        release_shipped.send(release, actor=actor)
 
 
 def notify_released(actor, release: Release) -> None:

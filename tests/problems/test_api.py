@@ -121,7 +121,8 @@ def test_fix_release_plans_linked_tickets_and_shows_fixed_in(client, db, users, 
         "number"] == mine.number
     releases.update_release(users["admin"], release.id, {"state": "released"})
     db.session.commit()
-    assert client.get(f"/api/v1/problems/{p['id']}", headers=staff).get_json()["fixed_in"] == "3.1"
+    shipped = client.get(f"/api/v1/problems/{p['id']}", headers=staff).get_json()
+    assert shipped["fixed_in"] == "3.1" and shipped["status"] == "fixed"
     kinds = list(db.session.scalars(select(ProblemEvent.kind).where(
         ProblemEvent.problem_id == p["id"])))
     assert "release" in kinds and "status" in kinds
