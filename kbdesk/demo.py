@@ -87,6 +87,8 @@ TEAMS = [
 ]
 
 # Features append callables taking (app, admin) that load their own demo data idempotently.
+# A hook building on other features' demo data (tickets, articles) sets `hook.stage = 2`:
+# hooks run by stage, then in the order they were added, whatever the import order was.
 DEMO_HOOKS: list = [
     kb_demo_hook,  # knowledge/*.md
 ]
@@ -131,7 +133,7 @@ def load(app: Flask) -> list[tuple[str, str]]:
             ids = {e: accounts.find_user_by_email(e).id for e in members}
             accounts.save_team(admin, {"name": name, "kind": kind, "members": list(ids.values()),
                                        "leads": [ids[e] for e in leads]})
-    for hook in DEMO_HOOKS:
+    for hook in sorted(DEMO_HOOKS, key=lambda h: getattr(h, "stage", 1)):
         hook(app, admin)
     return [(email, role) for email, _n, role, _s, _l in USERS]
 

@@ -31,5 +31,6 @@ def load_demo(app, admin) -> None:
     db.session.flush()
 
 
+load_demo.stage = 2  # after the demo tickets and articles
 if load_demo not in DEMO_HOOKS:
     DEMO_HOOKS.append(load_demo)

@@ -41,5 +41,6 @@ def load_demo(app, admin) -> None:
     db.session.flush()
 
 
+load_demo.stage = 2  # plans the demo tickets
 if load_demo not in DEMO_HOOKS:
     DEMO_HOOKS.append(load_demo)

@@ -18,4 +18,10 @@
       return data;
     },
   };
+  // One navigation menu open at a time; a click elsewhere or Escape closes it.
+  const menus = document.querySelectorAll("details.navmenu");
+  const closeAll = (except) => menus.forEach((m) => { if (m !== except) m.open = false; });
+  menus.forEach((m) => m.addEventListener("toggle", () => { if (m.open) closeAll(m); }));
+  document.addEventListener("click", (e) => { if (!e.target.closest("details.navmenu")) closeAll(); });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeAll(); });
 })();

@@ -35,7 +35,20 @@ TICKETS = [
      "EDI Gateway crashes on large ORDERS files",
      "Files over 20 MB stop the gateway service.",
      [("developer@kbdesk.example", True, "Reproduced with a 25 MB ORDERS file.")]),
+    # Resolved, with personal data in it: the one to turn into an article ("Create article").
+    ("dopravni-podnik", "horakova@dp-jihlava.example.cz", "email", "high",
+     "E-shop jízdenek: prohlížeč hlásí neplatný certifikát",
+     "Dobrý den, od rána zákazníci na https://eshop.dp-jihlava.example.cz vidí varování "
+     "o neplatném certifikátu. Volejte mi prosím na +420 567 100 215, Jana Horáková "
+     "(horakova@dp-jihlava.example.cz).",
+     [("specialist@kbdesk.example", True, "Certifikát vypršel 03:00; automatická obnova "
+       "win-acme selhala, protože firewall na 10.20.0.15 blokoval port 80 pro ověření HTTP-01."),
+      ("specialist@kbdesk.example", False, "Certifikát jsme obnovili a na firewallu povolili "
+       "port 80 pro ověřovací požadavky Let's Encrypt. Obnova teď proběhne sama 30 dní před "
+       "vypršením.")]),
 ]
+# Subjects of the demo tickets that are already resolved.
+RESOLVED = {"E-shop jízdenek: prohlížeč hlásí neplatný certifikát"}
 
 
 def load_demo(app, admin) -> None:
@@ -59,6 +72,8 @@ def load_demo(app, admin) -> None:
             user = find_user_by_email(author) or admin
             services.add_message(user, ticket, body, internal=internal)
         opened[subject] = ticket
+        if subject in RESOLVED:
+            services.update_ticket(admin, ticket.id, {"status": "resolved"})
         if subject.startswith("EDI Gateway"):
             add_attachment(admin, ticket, b"2026-03-02 10:14:07 ERROR OutOfMemoryException "
                            b"while parsing ORDERS_20260302.edi (25 MB)\n", "edi-gateway.log")
