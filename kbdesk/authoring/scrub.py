@@ -14,6 +14,12 @@ from dataclasses import asdict, dataclass, field
 
 PLACEHOLDERS = {"email": "[e-mail]", "phone": "[phone]", "ip": "[IP address]",
                 "host": "[host]", "name": "[name]", "customer": "[customer]"}
+# The article's language decides the placeholders' words.
+PLACEHOLDERS_BY_LANGUAGE = {
+    "en": PLACEHOLDERS,
+    "cs": {"email": "[e-mail]", "phone": "[telefon]", "ip": "[IP adresa]", "host": "[server]",
+           "name": "[jméno]", "customer": "[zákazník]"},
+}
 # When two finds overlap at the same start, the longer wins; then this order decides.
 PRIORITY = ("email", "ip", "host", "phone", "customer", "name")
 # Legal forms after a company name; "Alfa" alone names the company as well as "Alfa s.r.o.".
@@ -65,6 +71,7 @@ class Context:
     companies: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    language: str = "en"
 
 
 @dataclass
@@ -167,10 +174,11 @@ def find(text: str, context: Context | None = None) -> list[Replacement]:
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0]), PRIORITY.index(s[2])))
     chosen: list[Replacement] = []
     end = -1
+    words = PLACEHOLDERS_BY_LANGUAGE.get(context.language, PLACEHOLDERS)
     for start, stop, kind in spans:
         if start < end:
             continue
-        chosen.append(Replacement(kind, text[start:stop], PLACEHOLDERS[kind], start, stop))
+        chosen.append(Replacement(kind, text[start:stop], words[kind], start, stop))
         end = stop
     return chosen
 

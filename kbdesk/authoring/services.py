@@ -162,6 +162,7 @@ def build_draft(actor, ticket_id: int, *, messages=None, cause=None, resolution=
     original = compose(ticket, [by_id[i] for i in cause], [by_id[i] for i in resolution],
                        language)
     ctx = scrub_context(ticket)
+    ctx.language = language
     body = scrub.scrub(original, ctx, keep)
     title = scrub.scrub(ticket.subject, ctx)
     return Draft(title=title.text, title_original=ticket.subject, body=body.text,

@@ -96,3 +96,10 @@ def test_leftovers_respect_what_the_author_kept():
 
 def test_empty_context_and_text():
     assert find("") == [] and scrub("nothing here").text == "nothing here"
+
+
+def test_placeholders_speak_the_articles_language():
+    cs = Context(names=["Jan Novák"], language="cs")
+    text = "Volejte Jan Novák na +420 603 123 456 nebo jan@alfa.cz, server 10.1.2.3."
+    assert scrub(text, cs).text == ("Volejte [jméno] na [telefon] nebo [e-mail], "
+                                    "server [IP adresa].")
