@@ -51,3 +51,13 @@ def test_postgresql_and_redis_urls(tmp_path):
                 KBDESK_REDIS_URL="redis://127.0.0.1:6379/15")
     assert got["queue"] == "RedisHuey"
     assert got["db"] == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, db):
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
