@@ -12,6 +12,7 @@ TASK_MODULES: list[str] = [
     "kbdesk.sla.tasks",
     "kbdesk.monitor.tasks",
     "kbdesk.problems.tasks",
+    "kbdesk.gaps.tickets",
 ]
 
 

@@ -1,4 +1,8 @@
-"""Tickets whose matching found no article: recorded when a ticket opens (signal handler)."""
+"""Tickets whose matching found no article: checked by a task once the new ticket is committed.
+
+Matching a ticket against the articles is a read of the index, but it need not slow down
+the request that opens the ticket, nor fail it: the signal handler only queues the check.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from kbdesk.extensions import db
 from kbdesk.gaps.models import TicketGap
 from kbdesk.gaps.services import savepoint
+from kbdesk.tasks import after_commit, app_task
 from kbdesk.tickets.models import Ticket
 from kbdesk.tickets.signals import ticket_opened
 
@@ -72,9 +77,20 @@ def record_ticket_gap(ticket: Ticket) -> TicketGap | None:
 
 @ticket_opened.connect
 def on_ticket_opened(ticket: Ticket, actor=None, **_kw) -> None:
-    """After open_ticket flushed the ticket: a failure here never stops the ticket."""
+    """After open_ticket flushed the ticket: check it for a gap once it is committed."""
+    if ticket.channel not in SKIP_CHANNELS:
+        after_commit(check_ticket_gap, ticket.id)
+
+
+@app_task()
+def check_ticket_gap(ticket_id: int) -> bool:
+    """Record the ticket as a gap if no article matches it; True when it is one."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return False
     try:
         with savepoint():
-            record_ticket_gap(ticket)
-    except Exception:  # the ticket matters more than its gap record
-        log.exception("could not record the knowledge gap of ticket %s", ticket.id)
+            return record_ticket_gap(ticket) is not None
+    except Exception:  # a gap record is a hint; the task must not retry forever over it
+        log.exception("could not record the knowledge gap of ticket %s", ticket_id)
+        return False

@@ -75,6 +75,16 @@ def test_ranking_prefers_zero_results_tickets_and_recent(db, users, library):
         "new nothing", "opened nothing"]
 
 
+def test_the_gap_check_waits_for_the_ticket_to_be_committed(users, library, db):
+    ticket = tickets.open_ticket(users["specialist"], {
+        "customer": "alfa", "subject": "Forklift terminal reboots"}, channel="phone")
+    count = lambda: db.session.scalar(select(func.count(TicketGap.id)))  # noqa: E731
+    assert count() == 0  # not in the request that opens the ticket...
+    db.session.commit()
+    assert count() == 1  # ...but by the task queued for after the commit
+    assert db.session.scalar(select(TicketGap.ticket_id)) == ticket.id
+
+
 def test_new_ticket_without_a_matching_article_is_a_ticket_gap(client, users, library, db, make):
     token = make.token(users["specialist"])
     app = make.Application(customer=users["alfa"], name="Sklad", environment="prod")
