@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import pytest
 from sqlalchemy import select
 
 from kbdesk.accounts.models import LoginAttempt, Team, User
 from tests.conftest import csrf_from
+from tests.factories import PASSWORD
 
 
 def test_login_and_logout(client, auth, users):
@@ -14,6 +18,19 @@ def test_login_and_logout(client, auth, users):
     assert client.get("/").status_code == 200
     auth.logout()
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("target,lands", [
+    ("/tickets/", "/tickets/"), ("//evil.example/", "/"), ("/\\evil.example/", "/"),
+    ("https://evil.example/", "/")])
+def test_login_goes_to_next_only_on_this_site(client, auth, users, target, lands):
+    from urllib.parse import quote
+
+    token = auth.csrf("/login")
+    resp = client.post(f"/login?next={quote(target)}", data={
+        "email": "spec@kbdesk.test", "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302
+    assert urlsplit(resp.headers["Location"]).path == lands
 
 
 def test_wrong_password_is_refused_and_recorded(client, auth, users, db):

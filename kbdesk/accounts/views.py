@@ -14,14 +14,13 @@ from kbdesk.customers.models import Customer
 from kbdesk.errors import ServiceError, Throttled
 from kbdesk.extensions import db
 from kbdesk.web.forms import apply_errors, form_data
+from kbdesk.web.redirects import local_path
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.dashboard")
+    return local_path(target) or url_for("web.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])

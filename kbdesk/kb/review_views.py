@@ -14,6 +14,7 @@ from kbdesk.extensions import db
 from kbdesk.kb import attachments, review, services
 from kbdesk.kb import review_demo as _demo  # noqa: F401  (registers the demo hook)
 from kbdesk.kb.render import render_markdown
+from kbdesk.web.redirects import local_path
 
 bp = Blueprint("kb_review", __name__, url_prefix="/kb")
 
@@ -54,13 +55,6 @@ def review_state(article) -> dict:
     }
 
 
-def _local(target: str | None) -> str | None:
-    # Only our own paths: never bounce to another site.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.before_request
 @login_required
 def staff_only():
@@ -76,7 +70,7 @@ def act(article_id: int, action: str):
         abort(404)
     fn, message = ACTIONS[action]
     data = {k: request.form.get(k, "") for k in ("comment", "reviewer_id")}
-    back = _local(request.form.get("next"))
+    back = local_path(request.form.get("next"))
     try:
         item = fn(current_user, article_id, data)
     except ValidationError as exc:
@@ -100,7 +94,7 @@ def review_date(article_id: int):
         db.session.rollback()
         return _article_page(article_id, exc.fields or {"_": exc.message}), 422
     flash(_("Review date saved."), "success")
-    return redirect(_local(request.form.get("next"))
+    return redirect(local_path(request.form.get("next"))
                     or url_for("kb.article", article_id=article_id))
 
 

@@ -31,6 +31,7 @@ from kbdesk.sla.forms import (
 from kbdesk.sla.models import Calendar
 from kbdesk.tickets.models import SEVERITIES
 from kbdesk.web.forms import apply_errors, form_data
+from kbdesk.web.redirects import local_path
 
 bp = Blueprint("sla", __name__, url_prefix="/sla", static_folder="static",
                static_url_path="/static")
@@ -209,8 +210,4 @@ def notifications_read(notification_id: int | None = None):
     """Mark one notice, or all, read."""
     _staff()
     notify.mark_read(current_user, notification_id, clock.now())
-    target = request.form.get("next") or ""
-    # Only go back to a page of this site.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("sla.notifications")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("sla.notifications"))

@@ -68,9 +68,10 @@ def test_next_must_stay_on_site(client, auth, kb, users):
     a = kb.article(title="Fresh", status="published")
     auth.login("spec@kbdesk.test")
     token = auth.csrf(f"/kb/{a.id}")
-    resp = client.post(f"/kb/{a.id}/review/reviewed",
-                       data={"csrf_token": token, "next": "//evil.example/"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/kb/{a.id}")
+    for away in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        resp = client.post(f"/kb/{a.id}/review/reviewed",
+                           data={"csrf_token": token, "next": away})
+        assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/kb/{a.id}")
 
 
 def test_stale_page_lists_overdue_and_marks_reviewed(client, auth, kb, users):
