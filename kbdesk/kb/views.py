@@ -99,6 +99,12 @@ def _choices(form: ArticleForm) -> None:
         (str(a.id), f"{cname} — {a.name} ({a.environment})") for a, cname in apps]
 
 
+def may_publish(item, kind: str | None) -> bool:
+    """Whether the editor offers "published": admins, configuration notes, published ones."""
+    return (current_user.is_admin or kind == "config"
+            or (item is not None and item.status == "published"))
+
+
 def _initial(item) -> dict:
     return {
         "title": item.title, "slug": item.slug, "kind": item.kind,
@@ -136,6 +142,9 @@ def edit(article_id: int | None = None):
     else:
         form = ArticleForm()
     _choices(form)
+    if not may_publish(item, form.kind.data):
+        # Articles reach "published" through review (kbdesk.kb.review): do not offer it.
+        form.status.choices = [c for c in form.status.choices if c[0] != "published"]
     if form.validate_on_submit():
         data = form_data(form)
         try:

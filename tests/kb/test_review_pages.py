@@ -141,3 +141,18 @@ def test_demo_adds_review_examples_once(runner, db):
     from kbdesk.accounts.models import User
     spec = db.session.query(User).filter(User.email == "specialist@kbdesk.example").one()
     assert review.stale_articles(spec)[1] == 2
+
+
+def test_the_editor_offers_published_only_to_those_who_may_publish(client, auth, users):
+    auth.login("spec@kbdesk.test")
+    page = client.get("/kb/new").get_data(as_text=True)
+    assert 'value="in_review"' in page and 'value="published"' not in page
+    assert 'value="published"' in client.get("/kb/new?kind=config").get_data(as_text=True)
+    token = csrf_from(page)
+    resp = client.post("/kb/new", data={"csrf_token": token, "title": "Sneaky", "kind": "article",
+                                        "visibility": "public", "status": "published",
+                                        "language": "en", "body": "x"})
+    assert resp.status_code == 422
+    auth.logout()
+    auth.login("admin@kbdesk.test")
+    assert 'value="published"' in client.get("/kb/new").get_data(as_text=True)
