@@ -18,7 +18,8 @@ from kbdesk.tickets.models import Ticket
 log = logging.getLogger("kbdesk.sla")
 
 
-def _active_staff(users) -> list[User]:
+def active_staff(users) -> list[User]:
+    """The active staff among users, each once."""
     seen: dict[int, User] = {}
     for user in users:
         if user is not None and user.active and user.is_staff and user.id not in seen:
@@ -34,7 +35,7 @@ def team_leads(ticket: Ticket) -> list[User]:
         stmt = stmt.where(TeamMember.team_id == ticket.team_id)
     else:
         stmt = stmt.join(Team, Team.id == TeamMember.team_id).where(Team.kind == "support")
-    return _active_staff(db.session.scalars(stmt.order_by(User.id)))
+    return active_staff(db.session.scalars(stmt.order_by(User.id)))
 
 
 def watchers(ticket: Ticket) -> list[User]:
@@ -42,7 +43,7 @@ def watchers(ticket: Ticket) -> list[User]:
     users = [ticket.assignee]
     if ticket.team is not None:
         users += [m.user for m in ticket.team.members]
-    found = _active_staff(users)
+    found = active_staff(users)
     return found or team_leads(ticket)
 
 
@@ -50,7 +51,7 @@ def notify(users: list[User], ticket: Ticket | None, kind: str,
            text: Callable[[], str]) -> list[Notification]:
     """An in-app notice per user (text rendered in the user's language) and an e-mail."""
     out = []
-    for user in _active_staff(users):
+    for user in active_staff(users):
         with force_locale(user.locale or "cs"):
             body = str(text())[:500]
         note = Notification(user_id=user.id, ticket_id=ticket.id if ticket else None,
