@@ -8,6 +8,7 @@ import traceback
 from flask import current_app
 from sqlalchemy import select
 
+from kbdesk.accounts.models import User
 from kbdesk.db_types import utcnow
 from kbdesk.errors import ServiceError
 from kbdesk.extensions import db
@@ -102,14 +103,38 @@ def _continue(mail, parsed, verdict: Verdict, sender: Sender, ticket: Ticket) ->
             mail.ticket_message_id, mail.state = done, "parsed"
             return mail
     language = guess_language(parsed.subject, parsed.text)
+    staff = None if verdict.automatic else staff_author(parsed, sender)
     with inbound_context(parsed, automatic=verdict.automatic, language=language):
-        message = add_message(None, ticket, _body(parsed, language, reply=True), via="email",
-                              author_contact=sender.contact, author_email=sender.address,
-                              automatic=verdict.automatic,
-                              mail_message_id=parsed.message_id[:300])
+        if staff is not None:  # their public reply: it goes to the customer like one typed in
+            message = add_message(staff, ticket, _body(parsed, language, reply=True),
+                                  via="email", author_email=sender.address,
+                                  mail_message_id=parsed.message_id[:300])
+        else:
+            message = add_message(None, ticket, _body(parsed, language, reply=True),
+                                  via="email", author_contact=sender.contact,
+                                  author_email=sender.address, automatic=verdict.automatic,
+                                  mail_message_id=parsed.message_id[:300])
         _attach(ticket, message, parsed, _label(parsed))
     mail.ticket_message_id, mail.state, mail.error = message.id, "parsed", verdict.reason
     return mail
+
+
+def staff_author(parsed: ParsedMail, sender: Sender) -> User | None:
+    """The staff member answering a notice we mailed to them, else None.
+
+    A From address is easy to forge; a reply naming the Message-ID of a mail we sent to that
+    very user is not (the id is signed and only ever went to their mailbox).
+    """
+    refs = [r for r in (*parsed.in_reply_to, *parsed.references) if ids.is_ours(r)]
+    if not refs or not sender.address or sender.customer is not None:
+        return None
+    user = db.session.scalar(select(User).where(User.email == sender.address,
+                                                User.active.is_(True)))
+    if user is None or not user.is_staff:
+        return None
+    sent = db.session.scalar(select(OutboundMail.id).where(
+        OutboundMail.message_id.in_(refs[:50]), OutboundMail.user_id == user.id).limit(1))
+    return user if sent is not None else None
 
 
 def ticket_subject(subject: str, language: str) -> str:
