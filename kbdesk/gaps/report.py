@@ -21,8 +21,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from kbdesk.accounts.permissions import require_staff
+from kbdesk.authoring.models import ArticleSource
 from kbdesk.db_types import utcnow
 from kbdesk.extensions import db
+from kbdesk.feedback.models import ArticleUse
 from kbdesk.gaps.models import SCOPES, SearchLog, TicketGap
 from kbdesk.gaps.services import dismissed_since
 from kbdesk.tickets.models import Ticket
@@ -33,9 +35,6 @@ TICKET_WEIGHT = 3.0
 NO_CLICK_WEIGHT = 0.5
 MAX_DAYS = 730
 FILTER_SCOPES = ("", *SCOPES, "tickets")
-# Tables of other features whose rows mean "this ticket has its article now" (A's sources,
-# C's uses): a gap ticket linked there leaves the report without deleting its gap row.
-DOCUMENTED_BY = ("article_sources", "article_uses")
 EXAMPLES = 5
 MAX_ROWS = 50_000
 
@@ -125,10 +124,10 @@ def _query_gaps(logs: list[SearchLog], dismissed: dict, now) -> list[dict]:
 def _ticket_rows(since):
     stmt = (select(TicketGap, Ticket).join(Ticket, Ticket.id == TicketGap.ticket_id)
             .where(TicketGap.created_at >= since, Ticket.merged_into_id.is_(None)))
-    for name in DOCUMENTED_BY:
-        table = db.metadata.tables.get(name)
-        if table is not None:
-            stmt = stmt.where(TicketGap.ticket_id.not_in(select(table.c.ticket_id)))
+    # A ticket that got its article (written from it, or linked into a reply) leaves the
+    # report; its gap row stays, so the history is kept.
+    stmt = stmt.where(TicketGap.ticket_id.not_in(select(ArticleSource.ticket_id)),
+                      TicketGap.ticket_id.not_in(select(ArticleUse.ticket_id)))
     return db.session.execute(stmt.order_by(TicketGap.created_at.desc()).limit(MAX_ROWS)).all()
 
 
