@@ -11,10 +11,10 @@ from kbdesk.errors import ServiceError
 from kbdesk.extensions import db
 from kbdesk.feedback import demo as _demo  # noqa: F401  (registers the demo hook)
 from kbdesk.feedback import services, stats
-from kbdesk.kb import attachments
 from kbdesk.kb import services as kb
 from kbdesk.kb.models import Article
 from kbdesk.kb.render import render_markdown
+from kbdesk.kb.views import render_article
 from kbdesk.tickets.services import get_ticket_by_number
 
 bp = Blueprint("feedback", __name__)
@@ -94,10 +94,7 @@ def insert_link(number: str):
 
 
 def _article_page(article_id: int, status: int):
-    item = kb.get_article(current_user, article_id)
-    return render_template("kb/article.html", article=item, html=render_markdown(item.body),
-                           can_edit=kb.can_edit(current_user),
-                           inline=attachments.is_inline), status
+    return render_article(kb.get_article(current_user, article_id)), status
 
 
 @bp.post("/kb/<int:article_id>/vote")

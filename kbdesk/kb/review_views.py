@@ -11,9 +11,9 @@ from kbdesk.accounts.models import STAFF_ROLES, User
 from kbdesk.customers.models import Customer
 from kbdesk.errors import ValidationError
 from kbdesk.extensions import db
-from kbdesk.kb import attachments, review, services
+from kbdesk.kb import review, services
 from kbdesk.kb import review_demo as _demo  # noqa: F401  (registers the demo hook)
-from kbdesk.kb.render import render_markdown
+from kbdesk.kb.views import render_article
 from kbdesk.web.redirects import local_path
 
 bp = Blueprint("kb_review", __name__, url_prefix="/kb")
@@ -99,10 +99,7 @@ def review_date(article_id: int):
 
 
 def _article_page(article_id: int, errors: dict) -> str:
-    item = services.get_article(current_user, article_id)
-    return render_template("kb/article.html", article=item, html=render_markdown(item.body),
-                           can_edit=services.can_edit(current_user),
-                           inline=attachments.is_inline, review_errors=errors)
+    return render_article(services.get_article(current_user, article_id), review_errors=errors)
 
 
 @bp.get("/review")

@@ -84,9 +84,14 @@ def article(article_id: int):
     """One article, rendered, with its facts and attachments."""
     item = services.get_article(current_user, article_id)
     record_view(item.id)
+    return render_article(item)
+
+
+def render_article(item, **extra) -> str:
+    """The article page (also shown again, with errors, by the review and feedback forms)."""
     return render_template("kb/article.html", article=item, html=render_markdown(item.body),
                            can_edit=services.can_edit(current_user),
-                           inline=attachments.is_inline)
+                           inline=attachments.is_inline, **extra)
 
 
 def _choices(form: ArticleForm) -> None:
